@@ -1,0 +1,193 @@
+"""Data sets as float32 images in [0, 1]: MNIST, Fashion-MNIST, Frey Face and a bundled MNIST subset."""
+
+import dataclasses
+import os
+import urllib.request
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from vae_keras.readers import DataError, read_frey_mat, read_idx, write_atomically
+
+DATASETS = ("mnist", "fashion_mnist", "frey_face", "mnist_subset")
+DATA_ENV = "VAE_KERAS_DATA"
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+FREY_FILE = "frey_rawface.mat"
+FREY_URL = "https://cs.nyu.edu/~roweis/data/frey_rawface.mat"
+FREY_TEST_SIZE = 200
+SUBSET = Path(__file__).parent / "assets" / "mnist_subset.npz"
+SUBSET_WARNING = (
+    "using the bundled MNIST subset (8,000 train / 2,000 test digits) because "
+    "the full MNIST could not be found or downloaded ({reason}); for the full "
+    f"set pass --data-dir DIR or set {DATA_ENV}=DIR, DIR holding the four IDX "
+    "files (train-images-idx3-ubyte.gz, ...)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Train and test images of shape (n, height, width, 1) in [0, 1], with labels if any."""
+
+    name: str
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+    @property
+    def image_shape(self):
+        return self.x_train.shape[1:]
+
+    @property
+    def likelihood(self):
+        """The decoder that suits the data: Bernoulli for digits, Gaussian for faces."""
+        return "gaussian" if self.name == "frey_face" else "bernoulli"
+
+
+def load_dataset(name="mnist", data_dir=None):
+    """Loads a data set as a `Dataset` of float32 images in [0, 1].
+
+    Args:
+        name: `"mnist"`, `"fashion_mnist"`, `"frey_face"` or `"mnist_subset"`
+            (8,000 + 2,000 real MNIST digits shipped with the package).
+        data_dir: A folder holding the raw files (the four IDX files, gzipped
+            or not, or `frey_rawface.mat`), directly or in a subfolder named
+            after the data set. Defaults to the `VAE_KERAS_DATA` variable;
+            without either, the files are downloaded once into Keras's cache.
+            If full MNIST can be neither found nor downloaded, the bundled
+            subset is used, with a warning.
+
+    Example:
+
+    >>> data = load_dataset("mnist_subset")
+    >>> data.x_train.shape, data.x_test.shape
+    ((8000, 28, 28, 1), (2000, 28, 28, 1))
+    """
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    data_dir = data_dir or os.environ.get(DATA_ENV) or None
+    if data_dir is not None:
+        data_dir = Path(data_dir).expanduser()
+        if not data_dir.is_dir():
+            raise DataError(f"data folder {data_dir} does not exist")
+    if name == "mnist_subset":
+        return _load_subset()
+    if name == "frey_face":
+        return _load_frey_face(data_dir)
+    if data_dir is not None:
+        return _from_arrays(name, _read_idx_folder(_dataset_folder(data_dir, name)))
+    try:
+        return _from_arrays(name, _download_idx(name))
+    except Exception as e:  # any failure to download: offline, proxy, bad hash...
+        if name != "mnist":
+            raise DataError(
+                f"could not download {name} ({type(e).__name__}); pass --data-dir "
+                f"DIR or set {DATA_ENV}=DIR, DIR holding its four IDX files"
+            ) from None
+        warnings.warn(SUBSET_WARNING.format(reason=type(e).__name__), stacklevel=2)
+        return _load_subset()
+
+
+def _from_arrays(name, arrays):
+    def images(a):
+        return (a.astype("float32") / 255.0)[..., None]
+
+    return Dataset(
+        name=name,
+        x_train=images(arrays["x_train"]),
+        x_test=images(arrays["x_test"]),
+        y_train=None if arrays.get("y_train") is None else arrays["y_train"].astype("int64"),
+        y_test=None if arrays.get("y_test") is None else arrays["y_test"].astype("int64"),
+    )
+
+
+def _load_subset():
+    with np.load(SUBSET, allow_pickle=False) as f:
+        return _from_arrays("mnist", {k: f[k] for k in f.files})
+
+
+def _dataset_folder(data_dir, name):
+    """The folder itself, or its subfolder named after the data set."""
+    for folder in (data_dir, data_dir / name, data_dir / name.replace("_", "-")):
+        if folder.is_dir() and any(folder.glob(IDX_FILES["x_train"] + "*")):
+            return folder
+    return data_dir
+
+
+def _read_idx_folder(folder):
+    arrays = {}
+    for key, stem in IDX_FILES.items():
+        candidates = [folder / (stem + ".gz"), folder / stem]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is None:
+            raise DataError(
+                f"{folder} lacks {stem}.gz (or {stem}); it needs the four IDX files "
+                f"{', '.join(s + '.gz' for s in IDX_FILES.values())}"
+            )
+        arrays[key] = read_idx(path)
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+            raise DataError(
+                f"{folder}: the {split} images {x.shape} and labels {y.shape} do not match"
+            )
+    return arrays
+
+
+def _download_idx(name):
+    import keras  # imported here: reading local files needs no backend
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
+    (x_train, y_train), (x_test, y_test) = loader[name].load_data()
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def _cache_dir():
+    root = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return root / "datasets"
+
+
+def _load_frey_face(data_dir):
+    if data_dir is not None:
+        path = next(
+            (p for p in (data_dir / FREY_FILE, data_dir / "frey_face" / FREY_FILE) if p.is_file()),
+            None,
+        )
+        if path is None:
+            raise DataError(f"{data_dir} lacks {FREY_FILE}")
+        faces = read_frey_mat(path)
+    else:
+        faces = _cached_frey_face()
+    order = np.random.RandomState(0).permutation(len(faces))
+    test, train = order[:FREY_TEST_SIZE], order[FREY_TEST_SIZE:]
+    return _from_arrays("frey_face", {"x_train": faces[train], "x_test": faces[test]})
+
+
+def _cached_frey_face(url=FREY_URL):
+    """Reads Frey Face from the cache, fetching it (again, if corrupt) when needed."""
+    path = _cache_dir() / FREY_FILE
+    if path.is_file():
+        try:
+            return read_frey_mat(path)
+        except DataError as e:
+            warnings.warn(f"the cached {path} is corrupt ({e}); downloading it again", stacklevel=3)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            payload = response.read()
+    except OSError as e:
+        raise DataError(
+            f"could not download Frey Face from {url} ({e}); download "
+            f"{FREY_FILE} yourself and pass --data-dir to its folder"
+        ) from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".download")
+    write_atomically(tmp, payload)
+    faces = read_frey_mat(tmp)  # check before it becomes the cached copy
+    os.replace(tmp, path)
+    return faces

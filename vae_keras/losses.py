@@ -1,0 +1,85 @@
+"""The three terms of the ELBO, in nats per example (summed, never averaged, over dimensions)."""
+
+import math
+
+from keras import ops
+
+
+def kl_divergence(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) in closed form, one value per example.
+
+    For a diagonal Gaussian posterior and a standard normal prior
+    (Kingma & Welling 2014, appendix B):
+
+        KL = -1/2 * sum_j (1 + log_var_j - mean_j**2 - exp(log_var_j))
+
+    Args:
+        mean: Posterior means, shape `(batch_size, latent_dim)`.
+        log_var: Posterior log-variances, same shape.
+
+    Returns:
+        A tensor of shape `(batch_size,)`: nats per example.
+
+    Example:
+
+    >>> import numpy as np
+    >>> float(kl_divergence(np.zeros((1, 3)), np.zeros((1, 3)))[0])
+    0.0
+    """
+    return -0.5 * ops.sum(
+        1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1
+    )
+
+
+def _sum_over_example(values):
+    """Sums every axis but the first (batch) one."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def bernoulli_nll(x, logits):
+    """-log p(x | z) for a Bernoulli decoder, from logits, summed over pixels.
+
+    This is the binary cross-entropy
+    `-sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)]` with `p_i = sigmoid(logits_i)`,
+    written in the stable form `max(l, 0) - l * x + log(1 + exp(-|l|))`.
+    `x` may be grey levels in [0, 1] (the "continuous MNIST" convention); the
+    value is then a cross-entropy rather than a log-likelihood of binary data.
+
+    Args:
+        x: Targets in [0, 1], shape `(batch_size, ...)`.
+        logits: Decoder logits, same shape.
+
+    Returns:
+        A tensor of shape `(batch_size,)`: nats per example.
+    """
+    x = ops.cast(x, logits.dtype)
+    per_pixel = (
+        ops.relu(logits) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
+    )
+    return _sum_over_example(per_pixel)
+
+
+def gaussian_nll(x, mean, log_var):
+    """-log N(x; mean, exp(log_var)) summed over pixels: a real log-density.
+
+    Per pixel: `1/2 * (log(2 pi) + log_var + (x - mean)**2 / exp(log_var))`.
+    With a fixed variance this is a scaled squared error plus a constant; the
+    constant is kept so the number is comparable with published log-likelihoods.
+
+    Args:
+        x: Targets, shape `(batch_size, ...)`.
+        mean: Decoder means, same shape.
+        log_var: Decoder log-variances, broadcastable to the same shape
+            (a scalar for a fixed variance, a tensor for a learned one).
+
+    Returns:
+        A tensor of shape `(batch_size,)`: nats per example.
+    """
+    x = ops.cast(x, mean.dtype)
+    log_var = ops.cast(log_var, mean.dtype) + ops.zeros_like(mean)
+    per_pixel = 0.5 * (
+        math.log(2.0 * math.pi)
+        + log_var
+        + ops.square(x - mean) * ops.exp(-log_var)
+    )
+    return _sum_over_example(per_pixel)

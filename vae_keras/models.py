@@ -1,0 +1,214 @@
+"""The variational autoencoder as a `keras.Model` that runs on JAX, PyTorch and TensorFlow."""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from vae_keras import losses
+from vae_keras.layers import Sampling
+from vae_keras.networks import build_decoder, build_encoder
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+# Floor on a learned decoder log-variance: without it the Gaussian likelihood
+# on Frey Face can grow without bound by shrinking the variance of a few pixels.
+MIN_DECODER_LOG_VAR = -7.0
+
+
+@keras.saving.register_keras_serializable(package="vae_keras")
+class VAE(keras.Model):
+    """Variational autoencoder (Kingma & Welling, 2014), backend-agnostic.
+
+    `call(x)` returns a dict with the posterior `mean` and `log_var`, a sample
+    `z` and the decoder's raw `params` (logits for Bernoulli, means and maybe
+    log-variances for Gaussian). The loss is written in `compute_loss`, the one
+    override that Keras runs in `fit` and `evaluate` on every backend.
+
+    Args:
+        image_shape: `(height, width, channels)` of the data.
+        latent_dim: Size of z, any integer >= 1.
+        hidden_dim: Width of the hidden dense layers.
+        num_hidden_layers: Number of hidden dense layers in encoder and decoder.
+        arch: `"mlp"` or `"conv"`.
+        likelihood: `"bernoulli"` (binary cross-entropy on logits; MNIST-like
+            data in [0, 1]) or `"gaussian"` (real log-density; e.g. Frey Face).
+        decoder_std: For `"gaussian"`: a fixed standard deviation, or `None`
+            to learn a per-pixel variance.
+        beta: Weight of the KL term (1.0 is the ELBO; other values give a
+            beta-VAE objective, and `loss` is then that objective).
+        seed: Seed of the sampling noise.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+    >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
+    >>> history = vae.fit(x, epochs=1, batch_size=64, verbose=0)
+    >>> sorted(history.history)
+    ['kl_loss', 'loss', 'reconstruction_loss']
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_dim=2,
+        hidden_dim=512,
+        num_hidden_layers=1,
+        arch="mlp",
+        likelihood="bernoulli",
+        decoder_std=None,
+        beta=1.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(
+                f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}"
+            )
+        if not (math.isfinite(beta) and beta >= 0):
+            raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+        if decoder_std is not None and not (
+            math.isfinite(decoder_std) and decoder_std > 0
+        ):
+            raise ValueError(f"decoder_std must be > 0 or None, got {decoder_std!r}")
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.latent_dim = int(latent_dim)
+        self.hidden_dim = int(hidden_dim)
+        self.num_hidden_layers = int(num_hidden_layers)
+        self.arch = arch
+        self.likelihood = likelihood
+        self.decoder_std = decoder_std
+        self.beta = float(beta)
+        self.seed = seed
+        learned_variance = likelihood == "gaussian" and decoder_std is None
+        size = dict(hidden_dim=hidden_dim, num_hidden_layers=num_hidden_layers, arch=arch)
+        self.encoder = build_encoder(self.image_shape, latent_dim, **size)
+        self.decoder = build_decoder(
+            self.image_shape, latent_dim, params_per_pixel=2 if learned_variance else 1,
+            **size,
+        )
+        self.sampling = Sampling(seed=seed, name="sampling")
+        # Assigned metrics are tracked by Keras, reset every epoch and reported
+        # next to `loss` by fit() and evaluate().
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        self.built = True
+
+    def call(self, inputs, training=None):
+        mean, log_var = self.encoder(inputs, training=training)
+        z = self.sampling([mean, log_var])
+        params = self.decoder(z, training=training)
+        return {"mean": mean, "log_var": log_var, "z": z, "params": params}
+
+    def reconstruction_loss(self, x, params):
+        """-log p(x | z) in nats per example, from the decoder's raw output."""
+        if self.likelihood == "bernoulli":
+            return losses.bernoulli_nll(x, params)
+        mean, log_var = self._gaussian_params(params)
+        return losses.gaussian_nll(x, mean, log_var)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # The negative ELBO: E_q[-log p(x|z)] + KL(q(z|x) || p(z)), estimated
+        # with the single z drawn in call(). Each term is summed over its
+        # dimensions (pixels, latent units) and averaged over the batch only.
+        reconstruction = self.reconstruction_loss(x, y_pred["params"])
+        kl = losses.kl_divergence(y_pred["mean"], y_pred["log_var"])
+        if sample_weight is not None:
+            w = ops.cast(ops.reshape(sample_weight, (-1,)), kl.dtype)
+            reconstruction_mean = ops.sum(reconstruction * w) / ops.sum(w)
+            kl_mean = ops.sum(kl * w) / ops.sum(w)
+        else:
+            reconstruction_mean = ops.mean(reconstruction)
+            kl_mean = ops.mean(kl)
+        self.reconstruction_tracker.update_state(reconstruction_mean)
+        self.kl_tracker.update_state(kl_mean)
+        loss = reconstruction_mean + self.beta * kl_mean
+        if self.losses:  # weight regularizers a user may add to the networks
+            loss = loss + ops.sum(ops.stack(self.losses))
+        return loss
+
+    def _gaussian_params(self, params):
+        channels = self.image_shape[-1]
+        mean = ops.sigmoid(params[..., :channels])
+        if self.decoder_std is not None:
+            log_var = ops.convert_to_tensor(2.0 * math.log(self.decoder_std), mean.dtype)
+        else:
+            raw = params[..., channels:]
+            log_var = MIN_DECODER_LOG_VAR + ops.softplus(raw - MIN_DECODER_LOG_VAR)
+        return mean, log_var
+
+    def decoder_mean(self, params):
+        """Pixel probabilities (Bernoulli) or means (Gaussian) from raw params."""
+        if self.likelihood == "bernoulli":
+            return ops.sigmoid(params)
+        return self._gaussian_params(params)[0]
+
+    # NumPy-in, NumPy-out helpers for figures, notebooks and evaluation.
+
+    def encode(self, x, batch_size=1024):
+        """Returns the posterior `(mean, log_var)` of images `x` as NumPy arrays."""
+        x = check_images(x, self.image_shape, self.likelihood)
+        parts = [self.encoder(x[i : i + batch_size], training=False)
+                 for i in range(0, len(x), batch_size)]
+        mean = np.concatenate([ops.convert_to_numpy(m) for m, _ in parts])
+        log_var = np.concatenate([ops.convert_to_numpy(v) for _, v in parts])
+        return mean, log_var
+
+    def decode(self, z, batch_size=1024):
+        """Returns pixel probabilities (or means) for latent codes `z`, as NumPy."""
+        z = np.asarray(z, dtype="float32").reshape(-1, self.latent_dim)
+        parts = [
+            ops.convert_to_numpy(self.decoder_mean(self.decoder(z[i : i + batch_size], training=False)))
+            for i in range(0, len(z), batch_size)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), "float32")
+
+    def sample(self, n, seed=None):
+        """Decodes `n` draws of z ~ N(0, I) into images (NumPy)."""
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        return self.decode(z.astype("float32"))
+
+    def reconstruct(self, x):
+        """Decodes the posterior mean of each image: a deterministic reconstruction."""
+        mean, _ = self.encode(x)
+        return self.decode(mean)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": list(self.image_shape),
+            "latent_dim": self.latent_dim,
+            "hidden_dim": self.hidden_dim,
+            "num_hidden_layers": self.num_hidden_layers,
+            "arch": self.arch,
+            "likelihood": self.likelihood,
+            "decoder_std": self.decoder_std,
+            "beta": self.beta,
+            "seed": self.seed,
+        }
+
+
+def check_images(x, image_shape, likelihood="bernoulli"):
+    """Returns `x` as float32 after checking its shape (and range for Bernoulli).
+
+    Raises:
+        ValueError: naming the expected shape or range, if `x` does not fit.
+    """
+    x = np.asarray(x, dtype="float32")
+    if x.ndim == len(image_shape) and x.shape == tuple(image_shape):
+        x = x[None]
+    if x.shape[1:] != tuple(image_shape):
+        raise ValueError(
+            f"expected images of shape (n, {', '.join(map(str, image_shape))}), "
+            f"got an array of shape {x.shape}"
+        )
+    if likelihood == "bernoulli" and x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(
+            "expected pixel values in [0, 1] for the Bernoulli likelihood, got "
+            f"values in [{x.min():g}, {x.max():g}]: divide uint8 images by 255"
+        )
+    return x
