@@ -1,0 +1,122 @@
+"""Step 5: the VAE model and its loss, the negative ELBO.
+
+Writes the Bernoulli and Gaussian reconstruction terms, checks them against the
+package, shows why the loss is summed (not averaged) over pixels, and assembles
+a complete VAE as a `keras.Model` whose only override besides `call` is
+`compute_loss`, which is what makes one model train on every backend.
+
+Run: python tutorial/05_model_and_loss.py [--short]
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+import common
+from vae_keras import (
+    VAE, Sampling, bernoulli_nll, build_decoder, build_encoder, gaussian_nll, kl_divergence,
+)
+
+args = common.parse_args(__doc__)
+print("backend:", keras.backend.backend())
+data = common.load_data(args)
+x = ops.convert_to_tensor(data.x_test[:256])
+
+
+# --8<-- [start:bernoulli]
+def my_bernoulli_nll(x, logits):
+    """-sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)], p_i = sigmoid(logit_i)."""
+    # Stable form of the same value: max(l, 0) - l * x + log(1 + exp(-|l|)).
+    per_pixel = ops.relu(logits) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=-1)  # sum, not mean
+# --8<-- [end:bernoulli]
+
+
+# --8<-- [start:gaussian]
+def my_gaussian_nll(x, mean, sigma):
+    """-log N(x; mean, sigma^2 I) = ||x - mean||^2 / (2 sigma^2) + D/2 log(2 pi sigma^2)."""
+    d = math.prod(x.shape[1:])  # D, the number of pixels
+    squared_error = ops.sum(ops.reshape(ops.square(x - mean), (ops.shape(x)[0], -1)), axis=-1)
+    return squared_error / (2 * sigma**2) + 0.5 * d * math.log(2 * math.pi * sigma**2)
+# --8<-- [end:gaussian]
+
+
+# --8<-- [start:check_terms]
+logits = keras.random.normal(ops.shape(x), stddev=2.0, seed=0)
+p = ops.sigmoid(logits)
+textbook = -ops.sum(ops.reshape(x * ops.log(p) + (1 - x) * ops.log(1 - p), (256, -1)), -1)
+for name, value in (("stable form", my_bernoulli_nll(x, logits)),
+                    ("package", bernoulli_nll(x, logits))):
+    np.testing.assert_allclose(ops.convert_to_numpy(value), ops.convert_to_numpy(textbook),
+                               rtol=1e-3)  # float32 rounding in log(1 - p)
+print(f"Bernoulli: -log p(x|z) = {float(ops.mean(textbook)):.1f} nats per image, "
+      "the same three ways")
+
+sigma = 0.1
+mine = my_gaussian_nll(x, p, sigma)
+package = gaussian_nll(x, p, 2 * math.log(sigma))  # the package takes log sigma^2
+np.testing.assert_allclose(ops.convert_to_numpy(mine), ops.convert_to_numpy(package), rtol=1e-4)
+print(f"Gaussian (sigma = {sigma}): -log p(x|z) = {float(ops.mean(mine)):.1f} nats per image")
+# --8<-- [end:check_terms]
+
+
+# --8<-- [start:elbo]
+def negative_elbo(x, outputs):
+    """E_q[-log p(x|z)] + KL(q(z|x) || p(z)) estimated with one z per image,
+    each term summed over its dimensions, then averaged over the batch."""
+    reconstruction = my_bernoulli_nll(x, outputs["params"])   # (batch,)
+    kl = -0.5 * ops.sum(1.0 + outputs["log_var"] - ops.square(outputs["mean"])
+                        - ops.exp(outputs["log_var"]), axis=-1)  # (batch,), see step 3
+    return ops.mean(reconstruction + kl)
+# --8<-- [end:elbo]
+
+
+# --8<-- [start:model]
+class MyVAE(keras.Model):
+    """A complete VAE: encoder, sampling layer, decoder, and the negative ELBO."""
+
+    def __init__(self, latent_dim=2, hidden_dim=512, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = build_encoder((28, 28, 1), latent_dim, hidden_dim)
+        self.decoder = build_decoder((28, 28, 1), latent_dim, hidden_dim)
+        self.sampling = Sampling(seed=seed)
+
+    def call(self, x):
+        mean, log_var = self.encoder(x)
+        z = self.sampling([mean, log_var])  # the reparameterization trick
+        return {"mean": mean, "log_var": log_var, "params": self.decoder(z)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # Keras calls this in fit() and evaluate() on every backend; there is no
+        # target y, the input x is its own target.
+        return negative_elbo(x, y_pred)
+# --8<-- [end:model]
+
+
+# --8<-- [start:train]
+model = MyVAE(seed=0)
+model.compile(optimizer=keras.optimizers.Adam(1e-3))
+before = float(model.evaluate(data.x_test, batch_size=500, verbose=0))
+model.fit(data.x_train, epochs=1, batch_size=128, verbose=0)
+after = float(model.evaluate(data.x_test, batch_size=500, verbose=0))
+print(f"MyVAE negative ELBO on test images: {before:.1f} -> {after:.1f} nats after one epoch")
+# --8<-- [end:train]
+
+# --8<-- [start:package]
+vae = VAE(latent_dim=2, hidden_dim=512, seed=0)   # the package's model
+outputs = vae(x)
+mine = ops.convert_to_numpy(negative_elbo(x, outputs))
+theirs = ops.convert_to_numpy(vae.compute_loss(x, y_pred=outputs))
+np.testing.assert_allclose(mine, theirs, rtol=1e-5)
+print("negative_elbo agrees with vae_keras.VAE.compute_loss")
+# --8<-- [end:package]
+
+# --8<-- [start:sum_vs_mean]
+reconstruction = ops.convert_to_numpy(bernoulli_nll(x, outputs["params"])).mean()
+kl = ops.convert_to_numpy(kl_divergence(outputs["mean"], outputs["log_var"])).mean()
+print(f"untrained model: reconstruction {reconstruction:.1f} nats summed over 784 pixels "
+      f"= {reconstruction / 784:.3f} averaged; KL {kl:.3f} nats")
+print("averaging over pixels would weigh the KL term 784 times too heavily")
+# --8<-- [end:sum_vs_mean]
