@@ -1,20 +1,32 @@
-"""vae-keras: the variational autoencoder in Keras 3, on JAX, PyTorch and TensorFlow."""
+"""vae-keras: the variational autoencoder in Keras 3, on JAX, PyTorch and TensorFlow.
 
-from vae_keras.data import load_dataset
-from vae_keras.layers import Sampling
-from vae_keras.losses import bernoulli_nll, gaussian_nll, kl_divergence
-from vae_keras.models import VAE
-from vae_keras.networks import build_decoder, build_encoder
+The public names are imported on first use, so that `python -m vae_keras.train`
+can check its options (and `KERAS_BACKEND`) before Keras is loaded.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "VAE",
-    "Sampling",
-    "bernoulli_nll",
-    "build_decoder",
-    "build_encoder",
-    "gaussian_nll",
-    "kl_divergence",
-    "load_dataset",
-]
+_EXPORTS = {
+    "VAE": "vae_keras.models",
+    "Sampling": "vae_keras.layers",
+    "bernoulli_nll": "vae_keras.losses",
+    "gaussian_nll": "vae_keras.losses",
+    "kl_divergence": "vae_keras.losses",
+    "build_decoder": "vae_keras.networks",
+    "build_encoder": "vae_keras.networks",
+    "load_dataset": "vae_keras.data",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'vae_keras' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

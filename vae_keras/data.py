@@ -109,7 +109,7 @@ def _from_arrays(name, arrays):
 
 def _load_subset():
     with np.load(SUBSET, allow_pickle=False) as f:
-        return _from_arrays("mnist", {k: f[k] for k in f.files})
+        return _from_arrays("mnist_subset", {k: f[k] for k in f.files})
 
 
 def _dataset_folder(data_dir, name):

@@ -26,6 +26,7 @@ def kl_divergence(mean, log_var):
     >>> float(kl_divergence(np.zeros((1, 3)), np.zeros((1, 3)))[0])
     0.0
     """
+    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
     return -0.5 * ops.sum(
         1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1
     )
@@ -52,6 +53,7 @@ def bernoulli_nll(x, logits):
     Returns:
         A tensor of shape `(batch_size,)`: nats per example.
     """
+    logits = ops.convert_to_tensor(logits)
     x = ops.cast(x, logits.dtype)
     per_pixel = (
         ops.relu(logits) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
@@ -75,6 +77,7 @@ def gaussian_nll(x, mean, log_var):
     Returns:
         A tensor of shape `(batch_size,)`: nats per example.
     """
+    mean = ops.convert_to_tensor(mean)
     x = ops.cast(x, mean.dtype)
     log_var = ops.cast(log_var, mean.dtype) + ops.zeros_like(mean)
     per_pixel = 0.5 * (
