@@ -1,5 +1,328 @@
-"""Placeholder: replaced by the evaluation and figures command."""
+"""Test-set ELBO and importance-weighted log-likelihood of a trained VAE, and all its figures.
+
+Usage: python -m vae_keras.evaluate RUN_DIR [--k 100] [--draws 10]
+
+Both numbers are in nats per test image. The ELBO is averaged over several
+draws of z per image; log p(x) is the importance-weighted bound of Burda et al.
+(2016) with k samples from q(z|x),
+
+    log p(x) >= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),
+
+which is the ELBO for k = 1 and tightens as k grows. Results go to
+`RUN_DIR/metrics.json`, figures and animations to `RUN_DIR/figures/`.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+from vae_keras.losses import kl_divergence
+
+DEFAULT_K = 100        # ~1 minute for the 10,000 MNIST test images on 2 CPU cores
+DEFAULT_DRAWS = 10
+DEFAULT_BATCH = 100    # images per batch: k * batch codes are decoded at once
+MAX_CODES_PER_BATCH = 20_000
+LOG_2PI = math.log(2.0 * math.pi)
+UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples")
 
 
-def evaluate_run(run_dir, dataset=None, **kwargs):
-    return {}
+def log_weights(vae, x, eps):
+    """Importance log-weights and ELBO terms for the draws `eps` (all `keras.ops`).
+
+    Args:
+        vae: A `VAE`.
+        x: Images `(B, H, W, C)`.
+        eps: Standard normal noise `(B, k, latent_dim)`: k draws per image.
+
+    Returns:
+        `(log_w, reconstruction, kl)`: `log_w[b, i] = log p(x_b, z_i) - log q(z_i | x_b)`
+        with `z_i = mean + std * eps[b, i]`, shape `(B, k)`; `reconstruction`
+        `(B, k)` is `-log p(x_b | z_i)` from the model's own loss; `kl` `(B,)`
+        is the closed-form KL(q(z|x) || p(z)).
+    """
+    batch, k, latent_dim = ops.shape(eps)
+    mean, log_var = vae.encoder(x, training=False)
+    z = mean[:, None] + ops.exp(0.5 * log_var)[:, None] * eps
+    params = vae.decoder(ops.reshape(z, (-1, latent_dim)), training=False)
+    repeated = ops.repeat(x, k, axis=0)  # image-major, like the reshaped z
+    reconstruction = ops.reshape(vae.reconstruction_loss(repeated, params), (batch, k))
+    log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=-1)
+    log_qz = -0.5 * ops.sum(ops.square(eps) + LOG_2PI + log_var[:, None], axis=-1)
+    log_w = -reconstruction + log_pz - log_qz
+    return log_w, reconstruction, kl_divergence(mean, log_var)
+
+
+class _Estimates(keras.Model):
+    """Wraps a VAE so that `predict` runs `log_weights` compiled, batch by batch."""
+
+    def __init__(self, vae, **kwargs):
+        super().__init__(**kwargs)
+        self.vae = vae
+
+    def call(self, inputs):
+        x, eps = inputs
+        log_w, reconstruction, kl = log_weights(self.vae, x, eps)
+        k = ops.cast(ops.shape(eps)[1], log_w.dtype)
+        return {
+            "log_likelihood": ops.logsumexp(log_w, axis=1) - ops.log(k),
+            "reconstruction_loss": ops.mean(reconstruction, axis=1),
+            "kl_loss": kl,
+        }
+
+
+def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
+    """Per-image estimates from `k` draws of z (NumPy dict, nats).
+
+    `log_likelihood`: the importance-weighted bound log (1/k) sum_i w_i;
+    `reconstruction_loss`: -log p(x|z) averaged over the k draws;
+    `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
+    The noise comes from NumPy with `seed`, the same on every backend.
+    """
+    x = np.asarray(x, dtype="float32")
+    eps = np.random.default_rng(seed).standard_normal((len(x), k, vae.latent_dim))
+    batch_size = max(1, min(batch_size, MAX_CODES_PER_BATCH // k))
+    out = _Estimates(vae).predict([x, eps.astype("float32")], batch_size=batch_size, verbose=0)
+    out = {key: np.asarray(value, dtype="float64") for key, value in out.items()}
+    out["elbo"] = -(out["reconstruction_loss"] + out["kl_loss"])
+    return out
+
+
+def iwae_log_likelihood(vae, x, k=DEFAULT_K, batch_size=DEFAULT_BATCH, seed=0):
+    """Importance-weighted estimate of log p(x) with `k` samples, per image (NumPy, nats)."""
+    return estimate(vae, x, k, batch_size, seed)["log_likelihood"]
+
+
+def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
+    """The ELBO per image, its reconstruction term averaged over `num_draws` draws of z.
+
+    Returns a dict of NumPy arrays: `elbo`, `reconstruction_loss` (-E_q log p(x|z))
+    and `kl_loss` (closed form), in nats per image, `elbo = -(rec + kl)`.
+    """
+    out = estimate(vae, x, num_draws, batch_size, seed)
+    return {key: out[key] for key in ("elbo", "reconstruction_loss", "kl_loss")}
+
+
+def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
+    """Test-set averages: ELBO and its terms, and the IWAE log-likelihood (floats, nats)."""
+    terms = elbo(vae, x, num_draws, batch_size, seed)
+    log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1)
+    metrics = {key: float(np.mean(value)) for key, value in terms.items()}
+    metrics.update(
+        neg_elbo=-metrics["elbo"],
+        log_likelihood=float(np.mean(log_px)),
+        nll=-float(np.mean(log_px)),
+        iwae_k=int(k),
+        elbo_draws=int(num_draws),
+        test_examples=int(len(x)),
+    )
+    return metrics
+
+
+class RunError(ValueError):
+    """A run folder is missing or lacks what evaluation needs."""
+
+
+def load_run(run_dir):
+    """Returns `(model, config)` of a training run folder."""
+    import keras
+
+    import vae_keras.models  # noqa: F401  (registers VAE for deserialization)
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"run folder {run_dir} does not exist; pass the folder that "
+                       "python -m vae_keras.train printed")
+    for name in ("model.keras", "config.json"):
+        if not (run_dir / name).is_file():
+            raise RunError(f"{run_dir} lacks {name}: it is not a finished training run")
+    try:
+        config = json.loads((run_dir / "config.json").read_text())
+    except (OSError, ValueError) as e:
+        raise RunError(f"{run_dir / 'config.json'} is not valid JSON ({e})") from None
+    model = keras.saving.load_model(run_dir / "model.keras")
+    return model, config
+
+
+def write_json_atomically(path, data):
+    tmp = Path(f"{path}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
+                 batch_size=DEFAULT_BATCH, seed=0, figures=True, model=None,
+                 scatter_method="pca", max_test=None):
+    """Evaluates a run folder: writes `metrics.json` and `figures/`, returns the metrics.
+
+    Args:
+        run_dir: A folder written by `python -m vae_keras.train`.
+        dataset: The run's `Dataset`, if already loaded (else read from config.json).
+        k: Importance samples for the log-likelihood.
+        num_draws: Draws of z per image for the ELBO.
+        batch_size: Test images per batch.
+        seed: Seed of the draws and of the figures (same seed, same figures).
+        figures: Whether to draw the figures and animations.
+        model: The trained VAE, if in memory (else loaded from model.keras).
+        scatter_method: `"pca"` or `"tsne"`, for latent sizes above 2.
+        max_test: Evaluate on the first `max_test` test images only.
+    """
+    import keras
+
+    from vae_keras.data import load_dataset
+    from vae_keras.plots import RunInfo
+
+    run_dir = Path(run_dir)
+    loaded, config = load_run(run_dir) if model is None else (None, _read_config(run_dir))
+    model = model or loaded
+    if dataset is None:
+        dataset = load_dataset(config.get("dataset", "mnist"), config.get("data_dir"))
+    x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
+    metrics = {key if key in UNPREFIXED else f"test_{key}": value
+               for key, value in test_metrics(model, x_test, k, num_draws, batch_size,
+                                              seed).items()}
+    metrics["evaluation_backend"] = keras.backend.backend()
+    path = run_dir / "metrics.json"
+    try:
+        existing = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        existing = {}
+    write_json_atomically(path, {**existing, **metrics})
+    if figures:
+        info = RunInfo.from_run_dir(run_dir)
+        write_figures(model, dataset, info, run_dir / "figures", seed=seed,
+                      snapshots=run_dir / "snapshots.npz", scatter_method=scatter_method)
+    return metrics
+
+
+def active_units(vae, x):
+    """Latent units ordered by the variance of their posterior means over `x`, most used first."""
+    mean, _ = vae.encode(x)
+    return np.argsort(-mean.var(axis=0), kind="stable"), mean
+
+
+def write_figures(vae, dataset, info, folder, seed=0, snapshots=None, scatter_method="pca",
+                  tour_steps=8, circle_steps=36):
+    """Draws every figure and animation of a trained model into `folder`; returns the paths.
+
+    PNGs: reconstructions, samples, manifold, latent_scatter, latent_walks,
+    interpolation, learning_curves (if `history.csv` is next to `folder`).
+    GIFs: reconstructions_progress and latent_scatter_progress (if `snapshots`
+    exists), interpolation (a slerp tour through six test images) and
+    latent_walk (a circle in the two most used latent units).
+    """
+    from vae_keras import animations, plots
+    from vae_keras.snapshots import load_snapshots
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    x, labels = dataset.x_test, dataset.y_test
+    order, means = active_units(vae, x[:2000])
+    dims = (int(min(order[:2])), int(max(order[:2]))) if vae.latent_dim > 1 else (0, 0)
+    figures = {
+        "reconstructions": plots.reconstructions(vae, x[:20], info),
+        "samples": plots.samples(vae, info, seed=seed),
+        "latent_scatter": plots.latent_scatter(vae, x, labels, info, method=scatter_method,
+                                               max_points=5000 if scatter_method == "pca" else 2000,
+                                               seed=seed),
+        "latent_walks": plots.latent_walks(vae, info, start=means[0], seed=seed,
+                                           axes=sorted(order[:10]), start_name="test image 0's code"),
+        "interpolation": plots.interpolation(vae, x[0:6:2], x[1:6:2], info),
+    }
+    if vae.latent_dim > 1:
+        figures["manifold"] = plots.manifold(vae, info, dims=dims)
+    history = plots.read_history(folder.parent / "history.csv")
+    if history:
+        figures["learning_curves"] = plots.learning_curves(history, info, len(dataset.x_train))
+    paths = []
+    for name, fig in figures.items():
+        paths.append(folder / f"{name}.png")
+        fig.savefig(paths[-1], dpi=fig.dpi)
+    snapshots = Path(snapshots) if snapshots is not None else None
+    if snapshots is not None and snapshots.is_file():
+        record = load_snapshots(snapshots)
+        paths.append(folder / "reconstructions_progress.gif")
+        animations.reconstruction_progress(record, info, paths[-1])
+        paths.append(folder / "latent_scatter_progress.gif")
+        animations.scatter_progress(record, info, paths[-1])
+    background = dict(background=means, background_labels=None if labels is None
+                      else np.asarray(labels[: len(means)]), dims=dims if dims[0] != dims[1]
+                      else (0, 0))
+    paths.append(folder / "interpolation.gif")
+    animations.path_animation(
+        vae, animations.interpolation_codes(means[:6], tour_steps), info, paths[-1],
+        f"spherical interpolation through the codes of test images 0-5, shown in z[{dims[0]}], "
+        f"z[{dims[1]}]", **background)
+    if vae.latent_dim > 1:
+        paths.append(folder / "latent_walk.gif")
+        animations.path_animation(
+            vae, animations.circle_codes(np.zeros(vae.latent_dim), dims, 1.5, circle_steps),
+            info, paths[-1], f"walk at constant speed around a circle of radius 1.5 in "
+            f"z[{dims[0]}], z[{dims[1]}] (the most used units; others at 0)", **background)
+    return paths
+
+
+def _read_config(run_dir):
+    path = Path(run_dir) / "config.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m vae_keras.evaluate",
+        description="Test ELBO and IWAE log-likelihood of a training run, and its figures.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by vae_keras.train")
+    parser.add_argument("--k", type=int, default=DEFAULT_K,
+                        help="importance samples per image for log p(x)")
+    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS,
+                        help="draws of z per image for the ELBO")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+                        help="test images per batch")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the draws and figures")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder of the data files (default: the run's config.json)")
+    parser.add_argument("--scatter", choices=("pca", "tsne"), default="pca",
+                        help="2-D embedding of latent sizes above 2")
+    parser.add_argument("--max-test", type=int, default=None,
+                        help="use only the first N test images")
+    parser.add_argument("--no-figures", action="store_true", help="write metrics.json only")
+    args = parser.parse_args(argv)
+    if args.k < 1 or args.draws < 1 or args.batch_size < 1:
+        print("evaluate: error: --k, --draws and --batch-size must be >= 1, got "
+              f"{args.k}, {args.draws}, {args.batch_size}", file=sys.stderr)
+        sys.exit(2)
+    from vae_keras.data import load_dataset
+    from vae_keras.readers import DataError
+
+    try:
+        model, config = load_run(args.run_dir)
+        dataset = load_dataset(config.get("dataset", "mnist"),
+                               args.data_dir or config.get("data_dir"))
+    except (RunError, DataError) as e:
+        print(f"evaluate: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as e:  # a corrupt model.keras: one line, no traceback
+        print(f"evaluate: error: cannot load the run in {args.run_dir} "
+              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})",
+              file=sys.stderr)
+        sys.exit(2)
+    metrics = evaluate_run(args.run_dir, dataset=dataset, k=args.k, num_draws=args.draws,
+                           batch_size=args.batch_size, seed=args.seed,
+                           figures=not args.no_figures, model=model,
+                           scatter_method=args.scatter, max_test=args.max_test)
+    print(f"test ELBO {metrics['elbo']:.2f} nats (-ELBO {metrics['neg_elbo']:.2f}, "
+          f"{metrics['elbo_draws']} draws); IWAE log p(x) {metrics['log_likelihood']:.2f} nats "
+          f"(k={metrics['iwae_k']}); written to {Path(args.run_dir) / 'metrics.json'}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
