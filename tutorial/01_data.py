@@ -3,12 +3,14 @@
 Run: python tutorial/01_data.py [--full --data-dir DIR] [--short]
 """
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
 import common
 
 args = common.parse_args(__doc__)
+print("backend:", keras.backend.backend())
 
 # --8<-- [start:load]
 from vae_keras import load_dataset

@@ -59,10 +59,10 @@ def load_data(args):
 
 
 def train_epochs(args):
-    """Epochs for the 2-D model: 1 in short mode, 10 on full MNIST, 30 on the subset."""
+    """Epochs for the 2-D model: 1 in short mode, 10 on full MNIST, 20 on the subset."""
     if args.short:
         return 1
-    return 10 if (args.full or args.data_dir) else 30
+    return 10 if (args.full or args.data_dir) else 20
 
 
 def trained_vae(args, data):

@@ -1,0 +1,68 @@
+"""Step 6: training. compile, fit, watch the two terms of the loss, save the model.
+
+Trains the package's `VAE` with a 2-D latent space (so that step 8 can draw it)
+and saves it as `vae_2d.keras` in --output-dir, where steps 7 to 9 pick it up.
+
+Run: python tutorial/06_training.py [--full --data-dir DIR] [--short]
+"""
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import common
+from vae_keras import VAE
+
+args = common.parse_args(__doc__)
+print("backend:", keras.backend.backend())
+data = common.load_data(args)
+epochs = common.train_epochs(args)
+
+# --8<-- [start:fit]
+keras.utils.set_random_seed(0)  # same initial weights and shuffling on every run
+vae = VAE(latent_dim=2, hidden_dim=512, seed=0)
+vae.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))
+history = vae.fit(
+    data.x_train,                          # no targets: x is its own target
+    validation_data=(data.x_test,),
+    epochs=epochs,
+    batch_size=128,
+    verbose=2,                             # one line per epoch
+)
+# --8<-- [end:fit]
+
+# --8<-- [start:evaluate]
+metrics = vae.evaluate(data.x_test, batch_size=500, verbose=0, return_dict=True)
+print(f"test: negative ELBO {metrics['loss']:.1f} nats = reconstruction "
+      f"{metrics['reconstruction_loss']:.1f} + KL {metrics['kl_loss']:.1f}")
+vae.save(args.output_dir / common.MODEL_FILE)
+restored = keras.models.load_model(args.output_dir / common.MODEL_FILE)
+np.testing.assert_allclose(restored.encode(data.x_test[:5])[0], vae.encode(data.x_test[:5])[0],
+                           rtol=1e-5, atol=1e-6)
+print(f"saved and reloaded {args.output_dir / common.MODEL_FILE}")
+# --8<-- [end:evaluate]
+
+# --8<-- [start:curves]
+h = history.history
+fig, axes = plt.subplots(1, 3, figsize=(10, 3), layout="constrained")
+for ax, key, title in zip(axes, ("loss", "reconstruction_loss", "kl_loss"),
+                          ("negative ELBO", "reconstruction: -log p(x|z)", "KL(q(z|x) || p(z))")):
+    ax.plot(range(1, epochs + 1), h[key], "o-", label="train")
+    ax.plot(range(1, epochs + 1), h["val_" + key], "o-", label="test")
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+axes[0].set_ylabel("nats per image")
+axes[0].legend()
+common.save(fig, args, "06_learning_curves.png")
+# --8<-- [end:curves]
+
+# --8<-- [start:reconstructions]
+x = data.x_test[:10]
+fig, axes = plt.subplots(2, 1, figsize=(10, 2.6), layout="constrained")
+for ax, images, title in ((axes[0], x, "test images"),
+                          (axes[1], vae.reconstruct(x), "reconstructions: decoded posterior means")):
+    ax.imshow(np.hstack(images[..., 0]), cmap="gray_r", vmin=0, vmax=1)  # 10 images in a row
+    ax.set_title(title)
+    ax.axis("off")
+common.save(fig, args, "06_reconstructions.png")
+# --8<-- [end:reconstructions]
