@@ -28,8 +28,9 @@ def figure_to_array(fig):
 def save_gif(frames, path, duration_ms=400, last_frame_ms=1500):
     """Writes RGB frames to a looping GIF, atomically; returns the frame count.
 
-    Every frame is kept, even one identical to the one before it (Pillow would
-    otherwise merge them), so a GIF has exactly one frame per input frame.
+    Pillow merges a frame identical to the one before it into a longer frame;
+    the animations here never repeat one (each frame's title names its epoch
+    or frame number), so their GIFs have exactly one frame per input frame.
     """
     if not frames:
         raise ValueError("an animation needs at least one frame")

@@ -19,7 +19,6 @@ import os
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 from keras import ops
 
@@ -59,37 +58,29 @@ def log_weights(vae, x, eps):
     return log_w, reconstruction, kl_divergence(mean, log_var)
 
 
-class _Estimates(keras.Model):
-    """Wraps a VAE so that `predict` runs `log_weights` compiled, batch by batch."""
-
-    def __init__(self, vae, **kwargs):
-        super().__init__(**kwargs)
-        self.vae = vae
-
-    def call(self, inputs):
-        x, eps = inputs
-        log_w, reconstruction, kl = log_weights(self.vae, x, eps)
-        k = ops.cast(ops.shape(eps)[1], log_w.dtype)
-        return {
-            "log_likelihood": ops.logsumexp(log_w, axis=1) - ops.log(k),
-            "reconstruction_loss": ops.mean(reconstruction, axis=1),
-            "kl_loss": kl,
-        }
-
-
 def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
     """Per-image estimates from `k` draws of z (NumPy dict, nats).
 
     `log_likelihood`: the importance-weighted bound log (1/k) sum_i w_i;
     `reconstruction_loss`: -log p(x|z) averaged over the k draws;
     `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
-    The noise comes from NumPy with `seed`, the same on every backend.
+    The noise comes from NumPy with `seed`, the same on every backend; the
+    model runs on `batch_size` images (`k` codes each) per call.
     """
     x = np.asarray(x, dtype="float32")
     eps = np.random.default_rng(seed).standard_normal((len(x), k, vae.latent_dim))
+    eps = eps.astype("float32")
     batch_size = max(1, min(batch_size, MAX_CODES_PER_BATCH // k))
-    out = _Estimates(vae).predict([x, eps.astype("float32")], batch_size=batch_size, verbose=0)
-    out = {key: np.asarray(value, dtype="float64") for key, value in out.items()}
+    parts = {"log_likelihood": [], "reconstruction_loss": [], "kl_loss": []}
+    for i in range(0, len(x), batch_size):
+        log_w, reconstruction, kl = log_weights(
+            vae, ops.convert_to_tensor(x[i: i + batch_size]),
+            ops.convert_to_tensor(eps[i: i + batch_size]))
+        parts["log_likelihood"].append(ops.logsumexp(log_w, axis=1) - math.log(k))
+        parts["reconstruction_loss"].append(ops.mean(reconstruction, axis=1))
+        parts["kl_loss"].append(kl)
+    out = {key: np.concatenate([ops.convert_to_numpy(v) for v in values]).astype("float64")
+           for key, values in parts.items()}
     out["elbo"] = -(out["reconstruction_loss"] + out["kl_loss"])
     return out
 
@@ -158,7 +149,7 @@ def write_json_atomically(path, data):
 
 def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
                  batch_size=DEFAULT_BATCH, seed=0, figures=True, model=None,
-                 scatter_method="pca", max_test=None):
+                 scatter_method="pca", max_test=None, **figure_kwargs):
     """Evaluates a run folder: writes `metrics.json` and `figures/`, returns the metrics.
 
     Args:
@@ -172,6 +163,7 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         model: The trained VAE, if in memory (else loaded from model.keras).
         scatter_method: `"pca"` or `"tsne"`, for latent sizes above 2.
         max_test: Evaluate on the first `max_test` test images only.
+        **figure_kwargs: Passed to `write_figures` (e.g. `tour_steps`).
     """
     import keras
 
@@ -197,7 +189,8 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
     if figures:
         info = RunInfo.from_run_dir(run_dir)
         write_figures(model, dataset, info, run_dir / "figures", seed=seed,
-                      snapshots=run_dir / "snapshots.npz", scatter_method=scatter_method)
+                      snapshots=run_dir / "snapshots.npz", scatter_method=scatter_method,
+                      **figure_kwargs)
     return metrics
 
 
@@ -318,8 +311,8 @@ def main(argv=None):
                            batch_size=args.batch_size, seed=args.seed,
                            figures=not args.no_figures, model=model,
                            scatter_method=args.scatter, max_test=args.max_test)
-    print(f"test ELBO {metrics['elbo']:.2f} nats (-ELBO {metrics['neg_elbo']:.2f}, "
-          f"{metrics['elbo_draws']} draws); IWAE log p(x) {metrics['log_likelihood']:.2f} nats "
+    print(f"test ELBO {metrics['test_elbo']:.2f} nats ({metrics['elbo_draws']} draws); "
+          f"IWAE log p(x) {metrics['test_log_likelihood']:.2f} nats "
           f"(k={metrics['iwae_k']}); written to {Path(args.run_dir) / 'metrics.json'}")
     return metrics
 
