@@ -83,10 +83,16 @@ def test_cli_writes_metrics(run, tmp_path, capsys):
     assert not (run_dir / "figures").exists()
 
 
-@pytest.mark.parametrize("problem", ["missing", "not_a_run", "bad_k"])
+@pytest.mark.parametrize("problem", ["missing", "not_a_run", "bad_k", "other_data"])
 def test_cli_errors_are_one_line_with_exit_2(problem, tmp_path, capsys, run):
+    if problem == "other_data":  # trained on 60,000 images, but only the subset is found
+        import shutil
+
+        shutil.copytree(run[0], tmp_path / "run")
+        config = json.loads((tmp_path / "run" / "config.json").read_text())
+        (tmp_path / "run" / "config.json").write_text(json.dumps({**config, "train_size": 60000}))
     argv = {"missing": [str(tmp_path / "nope")], "not_a_run": [str(tmp_path)],
-            "bad_k": [str(run[0]), "--k", "0"]}[problem]
+            "bad_k": [str(run[0]), "--k", "0"], "other_data": [str(tmp_path / "run")]}[problem]
     with pytest.raises(SystemExit) as exit_info:
         evaluate.main(argv)
     assert exit_info.value.code == 2

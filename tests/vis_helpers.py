@@ -42,8 +42,7 @@ def tiny_run():
     )
     vae.save(run_dir / "model.keras")
     config = {"dataset": "mnist_subset", "data_dir": None, "latent_dim": 2, "hidden_dim": 64,
-              "epochs": EPOCHS, "seed": 0, "backend": keras.backend.backend(),
-              "train_size": len(data.x_train)}
+              "epochs": EPOCHS, "seed": 0, "backend": keras.backend.backend()}
     (run_dir / "config.json").write_text(json.dumps(config))
     return run_dir, vae, data
 

@@ -24,9 +24,9 @@ from keras import ops
 
 from vae_keras.losses import kl_divergence
 
-DEFAULT_K = 100        # ~1 minute for the 10,000 MNIST test images on 2 CPU cores
+DEFAULT_K = 100        # about a minute for the 10,000 MNIST test images on 2 CPU cores
 DEFAULT_DRAWS = 10
-DEFAULT_BATCH = 100    # images per batch: k * batch codes are decoded at once
+DEFAULT_BATCH = 50     # images per batch: k * batch codes are decoded at once
 MAX_CODES_PER_BATCH = 20_000
 LOG_2PI = math.log(2.0 * math.pi)
 UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples")
@@ -171,8 +171,10 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
     from vae_keras.plots import RunInfo
 
     run_dir = Path(run_dir)
-    loaded, config = load_run(run_dir) if model is None else (None, _read_config(run_dir))
-    model = model or loaded
+    if model is None:
+        model, config = load_run(run_dir)
+    else:
+        config = _read_config(run_dir)
     if dataset is None:
         dataset = load_dataset(config.get("dataset", "mnist"), config.get("data_dir"))
     x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
@@ -198,6 +200,15 @@ def active_units(vae, x):
     """Latent units ordered by the variance of their posterior means over `x`, most used first."""
     mean, _ = vae.encode(x)
     return np.argsort(-mean.var(axis=0), kind="stable"), mean
+
+
+def tour_images(labels, n, count=6):
+    """Indices of `count` test images to interpolate through: one per class when labelled."""
+    if labels is None:
+        return list(range(min(count, n)))
+    labels = np.asarray(labels[:n])
+    firsts = [int(np.flatnonzero(labels == c)[0]) for c in dict.fromkeys(labels.tolist())]
+    return sorted(firsts[:count])
 
 
 def write_figures(vae, dataset, info, folder, seed=0, snapshots=None, scatter_method="pca",
@@ -247,11 +258,14 @@ def write_figures(vae, dataset, info, folder, seed=0, snapshots=None, scatter_me
     background = dict(background=means, background_labels=None if labels is None
                       else np.asarray(labels[: len(means)]), dims=dims if dims[0] != dims[1]
                       else (0, 0))
+    tour = tour_images(labels, len(means))
+    spherical = vae.latent_dim > 2  # in 2-D a straight line reads more clearly
     paths.append(folder / "interpolation.gif")
     animations.path_animation(
-        vae, animations.interpolation_codes(means[:6], tour_steps), info, paths[-1],
-        f"spherical interpolation through the codes of test images 0-5, shown in z[{dims[0]}], "
-        f"z[{dims[1]}]", **background)
+        vae, animations.interpolation_codes(means[tour], tour_steps, spherical), info,
+        paths[-1], f"{'spherical' if spherical else 'linear'} interpolation through the codes "
+        f"of test images {', '.join(map(str, tour))}, shown in z[{dims[0]}], z[{dims[1]}]",
+        **background)
     if vae.latent_dim > 1:
         paths.append(folder / "latent_walk.gif")
         animations.path_animation(
@@ -299,6 +313,10 @@ def main(argv=None):
         model, config = load_run(args.run_dir)
         dataset = load_dataset(config.get("dataset", "mnist"),
                                args.data_dir or config.get("data_dir"))
+        trained_on = config.get("train_size")
+        if trained_on is not None and trained_on != len(dataset.x_train):
+            raise RunError(f"the run was trained on {trained_on} images but the data found "
+                           f"has {len(dataset.x_train)}; pass --data-dir with the run's data")
     except (RunError, DataError) as e:
         print(f"evaluate: error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -32,12 +32,13 @@ FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat",
 class RunInfo:
     """What a figure is about: the run's data set, latent size, backend and epochs.
 
+    `latent_dim` may be a string such as `"2/5/10"` for a figure comparing runs.
     `metrics` holds the run's evaluation numbers (from `metrics.json`), which
     titles quote when they have them.
     """
 
     dataset: str = "mnist"
-    latent_dim: int = 2
+    latent_dim: int | str = 2
     backend: str = "?"
     epochs: int | None = None
     metrics: dict = dataclasses.field(default_factory=dict)
@@ -66,7 +67,8 @@ class RunInfo:
         epochs = "untrained" if self.epochs == 0 else (
             f"{self.epochs} epoch{'s' * (self.epochs != 1)}" if self.epochs is not None else "? epochs")
         name = DATASET_NAMES.get(self.dataset, self.dataset)
-        return f"{name} · latent size {self.latent_dim} · {self.backend} backend · {epochs}"
+        sizes = "latent sizes" if isinstance(self.latent_dim, str) else "latent size"
+        return f"{name} · {sizes} {self.latent_dim} · {self.backend} backend · {epochs}"
 
     def title(self, metric):
         """Two lines: the metric shown, then the run it comes from."""
@@ -150,7 +152,7 @@ def reconstructions(vae, x, info, ncols=10, rows=2):
     for r in range(0, len(x), ncols):
         pairs += [x[r: r + ncols], recon[r: r + ncols]]
     grid = tile(np.concatenate(pairs), ncols)
-    metric = "test images (rows 1, 3, ...) and their reconstructions" + info.quote(
+    metric = "reconstructions of test images (decoded posterior means)" + info.quote(
         "test_reconstruction_loss", "test -log p(x|z)")
     fig, ax = _grid_figure(grid, info, metric, left=0.5)
     h = x.shape[1] + 1
@@ -406,7 +408,7 @@ def learning_curves(history, info, train_size):
               ("KL(q(z|x) || p(z)) (nats)", lambda h, p: h[p + "kl_loss"])]
     for i, (ylabel, value) in enumerate(panels):
         ax = fig.add_axes((0.06 + i * 0.33, 0.13, 0.26, 0.68))
-        ax.plot(seen, value(history, ""), "o-", ms=3, label="train")
+        ax.plot(seen, value(history, ""), "o-", ms=3, label="train (mean over the epoch)")
         if "val_kl_loss" in history:
             ax.plot(seen, value(history, "val_"), "s--", ms=3, label="test")
         ax.set_xscale("log")
