@@ -1,0 +1,56 @@
+"""The benchmark script runs on a tiny input and writes its table (no timing is asserted)."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COLUMNS = ["backend", "implementation", "first epoch (s)", "s/epoch (median, epochs 2+)",
+           "examples/s", "test -ELBO (nats)", "Keras / plain", "Keras / plain, CPU time"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "results.md"
+    backend = keras.backend.backend()
+    cmd = [sys.executable, "benchmarks/bench.py", "--tiny", "--backend", backend,
+           "--hidden-dim", "32", "--latent-dim", "2", "--output", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return backend, out, json.loads(out.with_suffix(".json").read_text())
+
+
+def test_writes_markdown_table_with_expected_columns(report):
+    backend, out, _ = report
+    lines = out.read_text().splitlines()
+    header = next(line for line in lines if line.startswith("| backend"))
+    assert [c.strip() for c in header.strip("|").split("|")] == COLUMNS
+    rows = [line for line in lines if line.startswith(f"| {backend} |")]
+    assert len(rows) == 2
+    assert "Keras 3 fit" in rows[0] and "plain" in rows[1]
+    assert "Command: `python benchmarks/bench.py --tiny" in out.read_text()
+
+
+def test_json_has_finite_numbers_for_both_implementations(report):
+    backend, _, data = report
+    (result,) = data["results"]
+    assert result["backend"] == backend
+    assert result["dataset"] == "mnist_subset" and result["n_train"] == 512
+    for key in ("ratio", "cpu_ratio"):
+        assert math.isfinite(result[key]) and result[key] > 0
+    for row in result["rows"]:
+        assert len(row["epoch_s"]) == 2
+        for key in ("first_epoch_s", "median_epoch_s", "median_epoch_cpu_s", "examples_per_s",
+                    "test_nelbo"):
+            assert math.isfinite(row[key]) and row[key] > 0, (row["implementation"], key)
+
+
+def test_rejects_a_single_epoch():
+    done = subprocess.run([sys.executable, "benchmarks/bench.py", "--epochs", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--epochs must be >= 2" in done.stderr
