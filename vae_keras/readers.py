@@ -6,6 +6,7 @@ one-line message says which file is wrong and how.
 
 import gzip
 import io
+import math
 import os
 import zlib
 
@@ -50,7 +51,7 @@ def parse_idx(raw, name="<bytes>"):
     if len(raw) < header:
         raise DataError(f"{name} is truncated: its header is cut short")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)  # Python ints: a forged header cannot overflow
     if len(raw) - header != expected:
         raise DataError(
             f"{name} is truncated or padded: the header says {shape} = {expected} "
@@ -78,14 +79,54 @@ def read_frey_mat(path):
             f"{path} should hold an array {FREY_VARIABLE!r} of shape {FREY_SHAPE}; "
             f"found {found}"
         )
+    _check_pixels(faces, f"{path}: the array {FREY_VARIABLE!r}")
     return np.ascontiguousarray(faces.T.reshape(-1, 28, 20).astype(np.uint8))
+
+
+def read_mnist_npz(path):
+    """Reads Keras's `mnist.npz` (uint8 images and labels), refusing pickled objects."""
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        f = np.load(path, allow_pickle=False)
+        if not isinstance(f, np.lib.npyio.NpzFile):
+            raise DataError(f"{path} is a single array, not an .npz archive")
+        with f:
+            if not set(keys) <= set(f.files):
+                raise DataError(f"{path} should hold the arrays {', '.join(keys)}")
+            arrays = {k: f[k] for k in keys}
+    except DataError:
+        raise
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    except Exception as e:  # zipfile, pickle refusal, bad headers... on a corrupt file
+        raise DataError(f"{path} is not a readable .npz file ({type(e).__name__})") from None
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y) or not len(x):
+            raise DataError(
+                f"{path}: the {split} images {x.shape} and labels {y.shape} do not match"
+            )
+        _check_pixels(x, f"{path}: x_{split}")
+    return arrays
+
+
+def _check_pixels(a, what):
+    if a.dtype.kind not in "uif":
+        raise DataError(f"{what} should hold numbers, not {a.dtype}")
+    if a.size and not (np.all(np.isfinite(a)) and a.min() >= 0 and a.max() <= 255):
+        raise DataError(f"{what} should hold pixel values in [0, 255]")
 
 
 def write_atomically(path, data):
     """Writes bytes to `path` through a temporary file and a rename."""
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
