@@ -1,14 +1,17 @@
 """Data sets as float32 images in [0, 1]: MNIST, Fashion-MNIST, Frey Face and a bundled MNIST subset."""
 
 import dataclasses
+import hashlib
+import http.client
 import os
+import shutil
 import urllib.request
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from vae_keras.readers import DataError, read_frey_mat, read_idx, write_atomically
+from vae_keras.readers import DataError, read_frey_mat, read_idx, read_mnist_npz
 
 DATASETS = ("mnist", "fashion_mnist", "frey_face", "mnist_subset")
 DATA_ENV = "VAE_KERAS_DATA"
@@ -20,6 +23,14 @@ IDX_FILES = {
 }
 FREY_FILE = "frey_rawface.mat"
 FREY_URL = "https://cs.nyu.edu/~roweis/data/frey_rawface.mat"
+# Keras's copies, cached where keras.datasets caches them. mnist.npz has a
+# published SHA-256 (the one keras.datasets.mnist checks); the other files
+# have none for these copies, so their structure is checked instead.
+KERAS_DATA_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+MNIST_FILE = "mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+FASHION_FOLDER = "fashion-mnist"
+DOWNLOAD_TIMEOUT = 60  # seconds without data before a download gives up
 FREY_TEST_SIZE = 200
 SUBSET = Path(__file__).parent / "assets" / "mnist_subset.npz"
 SUBSET_WARNING = (
@@ -85,12 +96,13 @@ def load_dataset(name="mnist", data_dir=None):
     try:
         return _from_arrays(name, _download_idx(name))
     except Exception as e:  # any failure to download: offline, proxy, bad hash...
+        reason = str(e) if isinstance(e, DataError) else type(e).__name__
         if name != "mnist":
             raise DataError(
-                f"could not download {name} ({type(e).__name__}); pass --data-dir "
+                f"could not download {name} ({reason}); pass --data-dir "
                 f"DIR or set {DATA_ENV}=DIR, DIR holding its four IDX files"
             ) from None
-        warnings.warn(SUBSET_WARNING.format(reason=type(e).__name__), stacklevel=2)
+        warnings.warn(SUBSET_WARNING.format(reason=reason), stacklevel=2)
         return _load_subset()
 
 
@@ -131,21 +143,31 @@ def _read_idx_folder(folder):
                 f"{', '.join(s + '.gz' for s in IDX_FILES.values())}"
             )
         arrays[key] = read_idx(path)
-    for split in ("train", "test"):
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-            raise DataError(
-                f"{folder}: the {split} images {x.shape} and labels {y.shape} do not match"
-            )
+    _check_pairs(arrays, folder)
     return arrays
 
 
-def _download_idx(name):
-    import keras  # imported here: reading local files needs no backend
+def _check_pairs(arrays, where):
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim == 3 and not len(x):
+            raise DataError(f"{where}: the {split} images file holds no images")
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+            raise DataError(
+                f"{where}: the {split} images {x.shape} and labels {y.shape} do not match"
+            )
 
-    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
-    (x_train, y_train), (x_test, y_test) = loader[name].load_data()
-    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+def _download_idx(name):
+    """Full MNIST or Fashion-MNIST from Keras's servers (or the cache), checked."""
+    if name == "mnist":
+        return fetch(MNIST_FILE, KERAS_DATA_URL + MNIST_FILE, read_mnist_npz, MNIST_SHA256)
+    arrays = {
+        key: fetch(f"{FASHION_FOLDER}/{stem}.gz", f"{KERAS_DATA_URL}{stem}.gz", read_idx)
+        for key, stem in IDX_FILES.items()
+    }
+    _check_pairs(arrays, _cache_dir() / FASHION_FOLDER)
+    return arrays
 
 
 def _cache_dir():
@@ -169,25 +191,70 @@ def _load_frey_face(data_dir):
     return _from_arrays("frey_face", {"x_train": faces[train], "x_test": faces[test]})
 
 
-def _cached_frey_face(url=FREY_URL):
+def _cached_frey_face(url=None):
     """Reads Frey Face from the cache, fetching it (again, if corrupt) when needed."""
-    path = _cache_dir() / FREY_FILE
+    url = url or FREY_URL
+    try:
+        return fetch(FREY_FILE, url, read_frey_mat)
+    except DataError as e:
+        raise DataError(
+            f"{e}; download {FREY_FILE} yourself and pass --data-dir to its folder"
+        ) from None
+
+
+def fetch(name, url, read, sha256=None):
+    """Returns `read(path)` for the cached copy of `url`, downloading it if needed.
+
+    A cached copy is used only if it passes the checks: its SHA-256 when one is
+    known, then `read` itself (which raises `DataError` on a malformed file). A
+    corrupt copy is reported with a warning and fetched again. A download goes
+    to a temporary file that is checked the same way before it is renamed into
+    the cache: neither a crash nor a bad download leaves a file there to be
+    used later.
+
+    Args:
+        name: Path of the file inside the cache folder (`~/.keras/datasets`).
+        url: Where to download it from (any scheme urllib knows).
+        read: Parser of the file; raises `DataError` on a malformed one.
+        sha256: The file's SHA-256 as hex, or `None` if none is known.
+    """
+    path = _cache_dir() / name
     if path.is_file():
         try:
-            return read_frey_mat(path)
+            _check_sha256(path, sha256)
+            return read(path)
         except DataError as e:
-            warnings.warn(f"the cached {path} is corrupt ({e}); downloading it again", stacklevel=3)
+            warnings.warn(f"the cached {path} is corrupt ({e}); downloading it again",
+                          stacklevel=2)
+    tmp = path.with_name(f"{path.name}.download-{os.getpid()}")
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            payload = response.read()
-    except OSError as e:
-        raise DataError(
-            f"could not download Frey Face from {url} ({e}); download "
-            f"{FREY_FILE} yourself and pass --data-dir to its folder"
-        ) from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".download")
-    write_atomically(tmp, payload)
-    faces = read_frey_mat(tmp)  # check before it becomes the cached copy
-    os.replace(tmp, path)
-    return faces
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, \
+                open(tmp, "wb") as f:
+            shutil.copyfileobj(response, f)
+            f.flush()
+            os.fsync(f.fileno())
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"could not download {url} ({e})") from None
+    try:
+        _check_sha256(tmp, sha256)
+        data = read(tmp)
+    except DataError as e:
+        raise DataError(f"the file downloaded from {url} is corrupt ({e})") from None
+    else:
+        os.replace(tmp, path)
+        return data
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _check_sha256(path, expected):
+    if expected is None:
+        return
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise DataError(f"{path} has SHA-256 {digest.hexdigest()}, expected {expected}")
