@@ -1,17 +1,31 @@
 """Command-line options of the training CLI, each checked with a one-line error."""
 
 import argparse
+import json
 import math
 import os
+import re
 import sys
+from pathlib import Path
 
 BACKENDS = ("jax", "torch", "tensorflow")
 DATASETS = ("mnist", "fashion_mnist", "frey_face", "mnist_subset")
 ARCHITECTURES = ("mlp", "conv")
+MAX_SEED = 2**32 - 1  # NumPy's seeds are unsigned 32-bit integers
+# Options that may go with --resume; every other one comes from the run's config.json.
+RESUME_OPTIONS = ("resume", "verbose", "evaluate")
 
 
 class ArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse takes `-1e-3` or `-inf` for an option and reports "expected one
+        # argument"; read them as values, so that the error names the bad value.
+        self._negative_number_matcher = re.compile(
+            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+        )
 
     def error(self, message):
         sys.stderr.write(f"{self.prog}: error: {message}\n")
@@ -26,6 +40,24 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return value
+
+
+def seed_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to {MAX_SEED}, got {text!r}"
+        )
+    return value
+
+
+def existing_dir(text):
+    if not Path(text).expanduser().is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {text!r} does not exist")
+    return text
 
 
 def _finite_float(text, lowest, strict):
@@ -59,7 +91,7 @@ def build_parser(prog="python -m vae_keras.train"):
     p.add_argument("--dataset", default="mnist", choices=DATASETS,
                    help="data set; mnist falls back to the bundled subset when the "
                    "full set can be neither found nor downloaded")
-    p.add_argument("--data-dir", default=None,
+    p.add_argument("--data-dir", type=existing_dir, default=None,
                    help="folder with the raw files (IDX or frey_rawface.mat); "
                    "default: $VAE_KERAS_DATA, else download into ~/.keras/datasets")
     p.add_argument("--arch", default="mlp", choices=ARCHITECTURES, help="encoder/decoder type")
@@ -74,7 +106,7 @@ def build_parser(prog="python -m vae_keras.train"):
                    help="weight of the KL term (1 = the ELBO)")
     p.add_argument("--decoder-std", type=positive_float, default=None,
                    help="fixed std of the Gaussian decoder (frey_face); default: learned")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, noise and shuffling")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed for weights, noise and shuffling")
     p.add_argument("--output-dir", default="runs", help="where run folders are created")
     p.add_argument("--run-name", default=None,
                    help="name of the run folder (default: dataset-arch-zN-backend-time)")
@@ -93,13 +125,43 @@ def build_parser(prog="python -m vae_keras.train"):
     return p
 
 
+def parse_args(argv=None):
+    """Parses and checks the options; a bad one exits with a one-line error (code 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.resume:
+        extra = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+                 if k not in RESUME_OPTIONS and v != parser.get_default(k)]
+        if extra:
+            parser.error(
+                f"argument --resume: the run's options come from its config.json; "
+                f"drop {', '.join(extra)} (only --verbose and --no-evaluate may be given)"
+            )
+    return args
+
+
 def check_backend():
-    """Returns KERAS_BACKEND (default tensorflow, as Keras) or exits with a one-line error."""
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    """Returns the Keras backend to be used, or exits with a one-line error (code 2).
+
+    The backend is `KERAS_BACKEND`, else the `backend` of Keras's own
+    `keras.json`, else tensorflow, as Keras decides. This runs before Keras is
+    imported: Keras itself fails on an unknown backend with a long traceback.
+    """
+    backend, source = os.environ.get("KERAS_BACKEND"), "KERAS_BACKEND"
+    if backend is None:
+        backend, source = _keras_json_backend(), "the backend in keras.json"
     if backend not in BACKENDS:
         sys.stderr.write(
-            f"error: KERAS_BACKEND={backend!r} is not supported; "
-            f"use one of {', '.join(BACKENDS)}\n"
+            f"error: {source}={backend!r} is not supported; "
+            f"use one of {', '.join(BACKENDS)}, e.g. KERAS_BACKEND=jax\n"
         )
         sys.exit(2)
     return backend
+
+
+def _keras_json_backend():
+    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+    try:
+        return json.loads((Path(home) / "keras.json").read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
