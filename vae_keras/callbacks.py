@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -10,14 +11,38 @@ import keras
 
 CHECKPOINT = "checkpoint.keras"
 STATUS = "status.json"
+# Test-only fault injection: with this variable set to K, the training CLI
+# sets a weight to NaN at the start of epoch K (1-based), so that the loss
+# really becomes NaN and the divergence guard must act. Never set it otherwise.
+INJECT_NAN_ENV = "VAE_KERAS_INJECT_NAN_EPOCH"
 
 
 def write_json(path, data):
     """Writes JSON through a temporary file and a rename: never half a file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_checkpoint(model, run_dir, epochs_completed):
+    """Saves model and optimizer state to `run_dir/checkpoint.keras`, atomically.
+
+    The model goes to a temporary file, which is then renamed over the previous
+    checkpoint: a crash in the middle of a save leaves the last good one intact.
+    `status.json` is updated after the rename.
+    """
+    run_dir = Path(run_dir)
+    tmp = run_dir / f"checkpoint.tmp-{os.getpid()}.keras"
+    try:
+        model.save(tmp)
+        os.replace(tmp, run_dir / CHECKPOINT)
+    finally:
+        tmp.unlink(missing_ok=True)
+    write_status(run_dir, "running", epochs_completed)
 
 
 def write_status(run_dir, state, epochs_completed, message=""):
@@ -61,6 +86,49 @@ class StopOnDivergence(keras.callbacks.Callback):
             )
 
 
+class StopOnInterrupt(keras.callbacks.Callback):
+    """Turns Ctrl-C during `fit` into a clean stop after the batch in progress.
+
+    A `KeyboardInterrupt` raised at an arbitrary point inside a backend's
+    runtime can leave it broken: TensorFlow was seen to abort with a corrupt
+    heap. So during training, SIGINT only sets a flag; the batch in progress
+    ends, Keras leaves the epoch's loop, and this callback raises
+    `KeyboardInterrupt` from plain Python in `on_epoch_end`, before the
+    partial epoch can be logged or checkpointed. Place it first in the list.
+    A second Ctrl-C interrupts at once.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.requested = False
+        self._previous = None
+
+    def on_train_begin(self, logs=None):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.requested:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.requested:
+            self._restore()
+            raise KeyboardInterrupt
+
+    def on_train_end(self, logs=None):
+        self._restore()
+
+    def _restore(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
 class AtomicCheckpoint(keras.callbacks.Callback):
     """Saves model and optimizer state at the end of every epoch, atomically.
 
@@ -76,7 +144,25 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.guard is not None and self.guard.diverged_at is not None:
             return
-        tmp = self.run_dir / f"checkpoint.tmp-{os.getpid()}.keras"
-        self.model.save(tmp)
-        os.replace(tmp, self.run_dir / CHECKPOINT)
-        write_status(self.run_dir, "running", epoch + 1)
+        save_checkpoint(self.model, self.run_dir, epoch + 1)
+
+
+class InjectNaN(keras.callbacks.Callback):
+    """Test-only fault: sets the first encoder weight to NaN at the start of an epoch.
+
+    The loss then becomes NaN through the model's real computation, on every
+    backend. Used by the training CLI only when `VAE_KERAS_INJECT_NAN_EPOCH`
+    is set (by the tests of the divergence guard).
+
+    Args:
+        epoch: The 1-based epoch at whose start the fault is injected.
+    """
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = int(epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            weight = self.model.trainable_weights[0]
+            weight.assign(keras.ops.full(weight.shape, float("nan"), weight.dtype))

@@ -146,6 +146,29 @@ class VAE(keras.Model):
             return ops.sigmoid(params)
         return self._gaussian_params(params)[0]
 
+    # fit, evaluate and predict check arrays of images first: a wrong shape or
+    # range gets a ValueError naming the expected one, not an error from deep
+    # inside a backend (or, for the range, no error at all).
+
+    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        x = self._check_input(x)
+        if isinstance(validation_data, (tuple, list)) and len(validation_data):
+            validation_data = (self._check_input(validation_data[0]), *validation_data[1:])
+        return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        return super().evaluate(self._check_input(x), *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(self._check_input(x), *args, **kwargs)
+
+    def _check_input(self, x):
+        if isinstance(x, np.ndarray):
+            return check_images(x, self.image_shape, self.likelihood)
+        if ops.is_tensor(x):
+            check_images(ops.convert_to_numpy(x), self.image_shape, self.likelihood)
+        return x  # a dataset or generator: Keras checks what it yields
+
     # NumPy-in, NumPy-out helpers for figures, notebooks and evaluation.
 
     def encode(self, x, batch_size=1024):
@@ -159,7 +182,13 @@ class VAE(keras.Model):
 
     def decode(self, z, batch_size=1024):
         """Returns pixel probabilities (or means) for latent codes `z`, as NumPy."""
-        z = np.asarray(z, dtype="float32").reshape(-1, self.latent_dim)
+        z = np.asarray(z, dtype="float32")
+        if z.shape[-1:] != (self.latent_dim,):
+            raise ValueError(
+                f"expected latent codes of shape (n, {self.latent_dim}), "
+                f"got an array of shape {z.shape}"
+            )
+        z = z.reshape(-1, self.latent_dim)
         parts = [
             ops.convert_to_numpy(self.decoder_mean(self.decoder(z[i : i + batch_size], training=False)))
             for i in range(0, len(z), batch_size)
@@ -190,6 +219,28 @@ class VAE(keras.Model):
             "beta": self.beta,
             "seed": self.seed,
         }
+
+
+def load_vae(path):
+    """Loads a `VAE` saved with `save`, with Keras's safe mode on.
+
+    Safe mode refuses to deserialize Python code (a `Lambda` layer, a lambda
+    loss) and any class that is neither Keras's nor registered: a `.keras` file
+    from elsewhere can carry weights, never code to run.
+
+    Raises:
+        ValueError: with a one-line reason, if the file cannot be loaded
+            safely or does not hold a `VAE`.
+    """
+    try:
+        model = keras.models.load_model(path, safe_mode=True)
+    except Exception as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        reason = reason.split(" Full object config:")[0]  # Keras appends the whole config
+        raise ValueError(f"cannot load {path} safely: {reason}") from e
+    if not isinstance(model, VAE):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a vae_keras VAE")
+    return model
 
 
 def check_images(x, image_shape, likelihood="bernoulli"):

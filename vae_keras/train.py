@@ -7,13 +7,15 @@ model, fit it with per-epoch checkpoints, save it, measure it, draw figures.
 import csv
 import datetime
 import json
+import math
 import os
+import signal
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from vae_keras.config import build_parser, check_backend
+from vae_keras.config import check_backend, parse_args
 
 EVAL_BATCH_SIZE = 1024
 SNAPSHOT_IMAGES = 16  # test images followed through training for the progress GIFs
@@ -22,7 +24,7 @@ MODEL_FILE = "model.keras"
 
 def main(argv=None):
     """Runs the training CLI; returns the run folder. Bad input exits with code 2."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     backend = check_backend()
     if args.resume:
         config, run_dir = _resume_config(args)
@@ -32,58 +34,84 @@ def main(argv=None):
         run_dir = _new_run_dir(args, backend)
     try:
         return _train(config, run_dir, resumed=bool(args.resume), verbose=args.verbose)
+    except SystemExit as e:
+        if e.code == 2 and not args.resume and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # bad input: leave no empty run folder behind
+        raise
     except KeyboardInterrupt:
-        from vae_keras.callbacks import STATUS
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        from vae_keras.callbacks import CHECKPOINT, STATUS, write_status
 
-        status = _read_json(run_dir / STATUS) or {"epochs_completed": 0}
-        done = status["epochs_completed"]
-        from vae_keras.callbacks import write_status
-
-        write_status(run_dir, "interrupted", done, "stopped by Ctrl-C")
-        print(f"\ninterrupted: {done} of {config['epochs']} epochs are saved in {run_dir}; "
-              f"continue with: python -m vae_keras.train --resume {run_dir}", file=sys.stderr)
+        _remove_temporary_files(run_dir)
+        done = (_read_json(run_dir / STATUS) or {}).get("epochs_completed", 0)
+        if (run_dir / CHECKPOINT).is_file():
+            write_status(run_dir, "interrupted", done, "stopped by Ctrl-C")
+            print(f"\ninterrupted: {done} of {config['epochs']} epochs are saved in {run_dir}; "
+                  f"continue with: python -m vae_keras.train --resume {run_dir}",
+                  file=sys.stderr)
+        else:
+            print(f"\ninterrupted before training began; nothing was saved in {run_dir}: "
+                  "run the same command again", file=sys.stderr)
         sys.exit(130)
 
 
 def _train(config, run_dir, resumed, verbose):
+    from vae_keras.data import load_dataset
+    from vae_keras.readers import DataError
+
+    data = _load_data(config, load_dataset, DataError)  # before Keras: bad data fails fast
     import keras
 
     from vae_keras import callbacks as cb
-    from vae_keras.data import load_dataset
     from vae_keras.fitting import compile_kwargs
-    from vae_keras.models import VAE
-    from vae_keras.readers import DataError
+    from vae_keras.models import VAE, load_vae
 
     print(f"vae-keras: Keras {keras.__version__}, backend {keras.backend.backend()} "
           f"on {describe_device()}")
-    data = _load_data(config, load_dataset, DataError)
     print(f"data: {data.name}, {len(data.x_train)} train / {len(data.x_test)} test images "
           f"of shape {data.image_shape}")
     print(f"run folder: {run_dir}")
 
     done = 0
+    steps_per_epoch = math.ceil(len(data.x_train) / config["batch_size"])
     if resumed:
-        done = (_read_json(run_dir / cb.STATUS) or {}).get("epochs_completed", 0)
-        vae = keras.models.load_model(run_dir / cb.CHECKPOINT)
+        if len(data.x_train) != config.get("train_size", len(data.x_train)):
+            _fail(f"--resume: the run trained on {config['train_size']} images of "
+                  f"{config['dataset']}, but {len(data.x_train)} were found now")
+        _remove_temporary_files(run_dir)
+        try:
+            vae = load_vae(run_dir / cb.CHECKPOINT)  # Keras's safe mode: no code is run
+        except ValueError as e:
+            _fail(f"--resume: {e}")
+        # The checkpoint is the truth: its optimizer counts the steps taken.
+        done = int(keras.ops.convert_to_numpy(vae.optimizer.iterations)) // steps_per_epoch
         print(f"resuming after epoch {done} of {config['epochs']}")
         _truncate_history(run_dir / "history.csv", done)
     else:
         config.update(dataset_used=data.name, image_shape=list(data.image_shape),
                       likelihood=data.likelihood, train_size=len(data.x_train),
                       test_size=len(data.x_test), keras_version=keras.__version__)
+        keras.utils.set_random_seed(config["seed"])  # the initial weights come from it too
+        try:
+            vae = VAE(
+                image_shape=data.image_shape, latent_dim=config["latent_dim"],
+                hidden_dim=config["hidden_dim"], num_hidden_layers=config["hidden_layers"],
+                arch=config["arch"], likelihood=data.likelihood,
+                decoder_std=config["decoder_std"], beta=config["beta"], seed=config["seed"],
+            )
+        except ValueError as e:  # e.g. --arch conv on images whose sides are not multiples of 4
+            _fail(f"--arch {config['arch']}: {e}")
         cb.write_json(run_dir / "config.json", config)
-        vae = VAE(
-            image_shape=data.image_shape, latent_dim=config["latent_dim"],
-            hidden_dim=config["hidden_dim"], num_hidden_layers=config["hidden_layers"],
-            arch=config["arch"], likelihood=data.likelihood,
-            decoder_std=config["decoder_std"], beta=config["beta"], seed=config["seed"],
-        )
     keras.utils.set_random_seed(config["seed"] + done)
     optimizer = vae.optimizer if resumed else keras.optimizers.Adam(config["learning_rate"])
     vae.compile(optimizer=optimizer, **compile_kwargs())
+    if not resumed:  # epoch 0: from here on, --resume always has a checkpoint to start from
+        vae.optimizer.build(vae.trainable_variables)
+        cb.save_checkpoint(vae, run_dir, 0)
 
     guard = cb.StopOnDivergence(run_dir)
     callbacks = [
+        cb.StopOnInterrupt(),  # first: an interrupted epoch is neither logged nor saved
         cb.EpochTimer(),
         guard,
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=resumed),
@@ -91,6 +119,8 @@ def _train(config, run_dir, resumed, verbose):
     ]
     if config["tensorboard"]:
         callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+    if os.environ.get(cb.INJECT_NAN_ENV):  # test-only fault injection, see callbacks.py
+        callbacks.insert(0, cb.InjectNaN(int(os.environ[cb.INJECT_NAN_ENV])))
     if config["snapshots"]:
         from vae_keras.snapshots import TrainingSnapshots
 
@@ -107,7 +137,9 @@ def _train(config, run_dir, resumed, verbose):
         )
     if guard.diverged_at is not None:
         print(f"error: training diverged (non-finite loss) in epoch {guard.diverged_at}; "
-              f"the last good checkpoint is {run_dir / cb.CHECKPOINT}", file=sys.stderr)
+              f"the last good checkpoint, {run_dir / cb.CHECKPOINT}, holds epoch "
+              f"{guard.diverged_at - 1}; start a new run with a smaller --learning-rate",
+              file=sys.stderr)
         sys.exit(1)
 
     tmp = run_dir / f"model.tmp-{os.getpid()}.keras"
@@ -147,7 +179,12 @@ def _load_data(config, load_dataset, DataError):
         try:
             data = load_dataset(config["dataset"], config["data_dir"])
         except DataError as e:
-            _fail(str(e))
+            from vae_keras.data import DATA_ENV
+
+            source = (f"--data-dir {config['data_dir']}" if config["data_dir"]
+                      else f"{DATA_ENV}={os.environ[DATA_ENV]}" if os.environ.get(DATA_ENV)
+                      else f"--dataset {config['dataset']}")
+            _fail(f"{source}: {e}")
     for w in caught:  # e.g. the fallback to the bundled subset: one line, no stack
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}", file=sys.stderr)
@@ -175,8 +212,19 @@ def _new_run_dir(args, backend):
 def _resume_config(args):
     run_dir = Path(args.resume).expanduser()
     config = _read_json(run_dir / "config.json")
-    if config is None or not (run_dir / "checkpoint.keras").is_file():
+    if not isinstance(config, dict) or not (run_dir / "checkpoint.keras").is_file():
         _fail(f"--resume: {run_dir} is not a run folder with config.json and checkpoint.keras")
+    status = _read_json(run_dir / "status.json") or {}
+    if status.get("state") == "completed":
+        _fail(f"--resume: the run in {run_dir} has already completed its "
+              f"{config.get('epochs')} epochs; there is nothing to resume")
+    if status.get("state") == "diverged":
+        _fail(f"--resume: the run in {run_dir} diverged ({status.get('message', '')}); "
+              "resuming would repeat it: start a new run")
+    missing = [k for k in ("backend", "epochs", "batch_size", "seed", "dataset", "data_dir",
+                           "evaluate", "snapshots", "tensorboard") if k not in config]
+    if missing:
+        _fail(f"--resume: {run_dir / 'config.json'} lacks {', '.join(missing)}")
     if config["backend"] != os.environ.get("KERAS_BACKEND", "tensorflow"):
         print(f"note: the run started on {config['backend']}; it continues on "
               f"{os.environ.get('KERAS_BACKEND', 'tensorflow')}", file=sys.stderr)
@@ -190,9 +238,18 @@ def _truncate_history(path, epochs):
         return
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    kept = rows[:1] + [r for r in rows[1:] if r and int(r[0]) < epochs]
-    with open(path, "w", newline="") as f:
+    kept = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) < epochs]
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", newline="") as f:
         csv.writer(f).writerows(kept)
+    os.replace(tmp, path)
+
+
+def _remove_temporary_files(run_dir):
+    """Removes what an interrupted save left behind (the saved files themselves are whole)."""
+    for pattern in ("*.tmp-*", "checkpoint.tmp-*.keras", "model.tmp-*.keras"):
+        for path in Path(run_dir).glob(pattern):
+            path.unlink(missing_ok=True)
 
 
 def _read_json(path):
