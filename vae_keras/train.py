@@ -63,7 +63,7 @@ def _train(config, run_dir, resumed, verbose):
     import keras
 
     from vae_keras import callbacks as cb
-    from vae_keras.fitting import compile_kwargs
+    from vae_keras.fitting import compile_kwargs, training_data
     from vae_keras.models import VAE, load_vae
 
     print(f"vae-keras: Keras {keras.__version__}, backend {keras.backend.backend()} "
@@ -130,8 +130,9 @@ def _train(config, run_dir, resumed, verbose):
     start = time.perf_counter()
     if done < config["epochs"]:
         vae.fit(
-            data.x_train, epochs=config["epochs"], initial_epoch=done,
-            batch_size=config["batch_size"], shuffle=True,
+            # The images, shuffled every epoch, fed the fastest way for the backend.
+            **training_data(data.x_train, config["batch_size"], seed=config["seed"] + done),
+            epochs=config["epochs"], initial_epoch=done,
             validation_data=(data.x_test,), validation_batch_size=EVAL_BATCH_SIZE,
             callbacks=callbacks, verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
         )
