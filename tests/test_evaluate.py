@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from vae_keras import VAE, evaluate, load_dataset, plots
-from vis_helpers import EPOCHS, check_image, tiny_run
+from vae_keras import VAE, animations, evaluate, load_dataset, plots
+from vis_helpers import EPOCHS, check_image, figure_size, tiny_run
 
 
 @pytest.fixture(scope="session")
@@ -112,10 +112,16 @@ def test_frey_face_gaussian_figures(tmp_path, backend):
     info = plots.RunInfo("frey_face", 2, backend, 0)
     metrics = evaluate.test_metrics(vae, data.x_test[:20], k=4, num_draws=2)
     assert np.isfinite(metrics["log_likelihood"]) and metrics["iwae_k"] == 4
-    paths = evaluate.write_figures(vae, data, info, tmp_path / "figures", tour_steps=2,
-                                   circle_steps=3)
-    assert "Frey Face" in plots.samples(vae, info, n=4, ncols=2)._suptitle.get_text()
-    assert {p.name for p in paths} >= {"samples.png", "manifold.png", "latent_scatter.png",
-                                       "interpolation.gif", "latent_walk.gif"}
-    for path in paths:
-        check_image(path, frames={"interpolation.gif": 12, "latent_walk.gif": 3}.get(path.name, 1))
+    figures = {
+        "samples": plots.samples(vae, info, n=4, ncols=2),
+        "reconstructions": plots.reconstructions(vae, data.x_test[:6], info, ncols=3),
+        "manifold": plots.manifold(vae, info, n=5),
+        "scatter": plots.latent_scatter(vae, data.x_test, None, info),
+    }
+    assert "Frey Face" in figures["samples"]._suptitle.get_text()
+    for name, fig in figures.items():
+        fig.savefig(tmp_path / f"{name}.png", dpi=fig.dpi)
+        check_image(tmp_path / f"{name}.png", size=figure_size(fig))
+    frames = animations.path_animation(vae, animations.circle_codes(np.zeros(2), steps=3), info,
+                                       tmp_path / "walk.gif", "walk")
+    check_image(tmp_path / "walk.gif", frames=frames)

@@ -113,7 +113,8 @@ def test_scatter_embeds_larger_latent_spaces(method, run, info, tmp_path):
     _, _, data = run
     vae = VAE(latent_dim=4, hidden_dim=16, seed=0)
     fig = plots.latent_scatter(vae, data.x_test[:60], data.y_test[:60],
-                               dataclasses.replace(info, latent_dim=4), method=method)
+                               dataclasses.replace(info, latent_dim=4), method=method,
+                               tsne_iterations=250)
     ax = fig.axes[0]
     assert ("PC 1" if method == "pca" else "t-SNE 1") in ax.get_xlabel()
     assert len(ax.get_legend().get_texts()) == len(np.unique(data.y_test[:60]))

@@ -127,7 +127,7 @@ def _grid_figure(grid, info, metric, width=6.0, left=0.0, bottom=0.0):
 
     `left` and `bottom` reserve inches for tick labels.
     """
-    title = info.title(wrap(metric, int(width * 14)))
+    title = info.title(wrap(metric, int(width * 14.5)))
     top = 0.2 * (title.count("\n") + 1) + 0.15
     h, w = grid.shape[:2]
     image_width = width - left - 0.1
@@ -214,7 +214,7 @@ def manifold(vae, info, n=20, spacing="normal", extent=3.0, dims=(0, 1)):
     return fig
 
 
-def embed_2d(points, method="pca", seed=0):
+def embed_2d(points, method="pca", seed=0, tsne_iterations=1000):
     """Projects latent codes to 2-D: `"pca"` (NumPy SVD) or `"tsne"` (scikit-learn).
 
     Returns `(embedding, axis_labels)`. 1- and 2-D codes are shown as they are.
@@ -237,7 +237,8 @@ def embed_2d(points, method="pca", seed=0):
         except ImportError:
             raise ImportError("t-SNE needs scikit-learn: pip install scikit-learn") from None
         perplexity = min(30.0, max(2.0, (len(points) - 1) / 3))
-        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
+        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
+                    max_iter=tsne_iterations)
         return tsne.fit_transform(points), ("t-SNE 1", "t-SNE 2")
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
 
@@ -251,13 +252,14 @@ def class_names(dataset, labels):
 
 def scatter_axes(ax, points, labels, dataset, axis_labels, legend=True, limits=None):
     """Draws 2-D points coloured by label (one colour if `labels` is None)."""
+    size = 3 if len(points) > 1000 else 10
     if labels is None:
-        ax.scatter(points[:, 0], points[:, 1], s=3, alpha=0.6, color="tab:blue", linewidths=0)
+        ax.scatter(points[:, 0], points[:, 1], s=size, alpha=0.6, color="tab:blue", linewidths=0)
     else:
         names = class_names(dataset, labels)
         for c, name in names.items():
             keep = labels == c
-            ax.scatter(points[keep, 0], points[keep, 1], s=3, alpha=0.7, linewidths=0,
+            ax.scatter(points[keep, 0], points[keep, 1], s=size, alpha=0.7, linewidths=0,
                        color=f"C{int(c) % 10}", label=name)
         if legend:
             ax.legend(markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5),
@@ -270,11 +272,13 @@ def scatter_axes(ax, points, labels, dataset, axis_labels, legend=True, limits=N
         ax.set_ylim(limits[1])
 
 
-def latent_scatter(vae, x, labels, info, method="pca", max_points=5000, seed=0):
+def latent_scatter(vae, x, labels, info, method="pca", max_points=5000, seed=0,
+                   tsne_iterations=1000):
     """Posterior means of test images, coloured by label, in 2-D.
 
     Latent sizes above 2 are embedded with `method`: `"pca"` or `"tsne"`
-    (t-SNE is slow: it sees at most `max_points` points, chosen with `seed`).
+    (t-SNE is slow: give it at most a few thousand points; at most
+    `max_points` are shown, chosen with `seed`).
     """
     x = np.asarray(x)
     if len(x) > max_points:
@@ -282,7 +286,7 @@ def latent_scatter(vae, x, labels, info, method="pca", max_points=5000, seed=0):
         x = x[keep]
         labels = None if labels is None else np.asarray(labels)[keep]
     mean, _ = vae.encode(x)
-    points, axis_labels = embed_2d(mean, method, seed)
+    points, axis_labels = embed_2d(mean, method, seed, tsne_iterations)
     fig = Figure(figsize=(6.5, 5.5), dpi=DPI)
     ax = fig.add_axes((0.11, 0.09, 0.72, 0.76))
     scatter_axes(ax, points, None if labels is None else np.asarray(labels), info.dataset,
