@@ -280,11 +280,20 @@ def _read_config(run_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except `None` (whose help says what happens instead)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m vae_keras.evaluate",
         description="Test ELBO and IWAE log-likelihood of a training run, and its figures.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by vae_keras.train")
     parser.add_argument("--k", type=int, default=DEFAULT_K,
@@ -299,7 +308,7 @@ def main(argv=None):
     parser.add_argument("--scatter", choices=("pca", "tsne"), default="pca",
                         help="2-D embedding of latent sizes above 2")
     parser.add_argument("--max-test", type=int, default=None,
-                        help="use only the first N test images")
+                        help="use only the first N test images (default: all)")
     parser.add_argument("--no-figures", action="store_true", help="write metrics.json only")
     args = parser.parse_args(argv)
     if args.k < 1 or args.draws < 1 or args.batch_size < 1:

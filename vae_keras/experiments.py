@@ -23,24 +23,26 @@ DEFAULT_LATENT_DIMS = (2, 5, 10, 20)
 
 
 def build_parser():
+    from vae_keras.evaluate import DEFAULT_K, HelpFormatter
+
     parser = argparse.ArgumentParser(
         prog="python -m vae_keras.experiments",
         description="Train and compare VAEs of several latent sizes. Unknown options "
                     "(e.g. --hidden-dim 256) are passed to python -m vae_keras.train.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--latent-dims", type=int, nargs="+", default=list(DEFAULT_LATENT_DIMS),
                         help="latent sizes to train")
     parser.add_argument("--dataset", default="mnist", help="data set, as for vae_keras.train")
-    parser.add_argument("--data-dir", default=None, help="folder with the raw data files")
+    parser.add_argument("--data-dir", default=None, help="folder with the raw data files (default: as vae_keras.train)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs per size (default: vae_keras.train's default)")
     parser.add_argument("--output-dir", default=None,
                         help="sweep folder (default: runs/sweep-DATASET-BACKEND-TIME)")
-    parser.add_argument("--k", type=int, default=None,
-                        help="importance samples for log p(x) (default: vae_keras.evaluate's)")
+    parser.add_argument("--k", type=int, default=DEFAULT_K,
+                        help="importance samples for log p(x)")
     parser.add_argument("--max-test", type=int, default=None,
-                        help="evaluate on the first N test images only")
+                        help="evaluate on the first N test images only (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every run and figure")
     parser.add_argument("--no-run-figures", action="store_true",
                         help="skip each run's own figures (the comparison figures are kept)")
@@ -65,10 +67,8 @@ def main(argv=None):
                f"{datetime.datetime.now():%Y%m%d-%H%M%S}").expanduser()
     out.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(args.dataset, args.data_dir)
-    eval_kwargs = {"seed": args.seed, "figures": not args.no_run_figures,
+    eval_kwargs = {"k": args.k, "seed": args.seed, "figures": not args.no_run_figures,
                    "max_test": args.max_test}
-    if args.k is not None:
-        eval_kwargs["k"] = args.k
 
     runs = {}
     for d in args.latent_dims:
