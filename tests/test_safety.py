@@ -114,7 +114,10 @@ def test_the_package_has_no_lambda_layers_or_pickled_code(saved):
                 walk(value)
 
     walk(json.loads(text))
-    assert classes == {("vae_keras.models", "VAE"), ("keras.optimizers", "Adam")}
+    # (On PyTorch, Keras records its torch subclass of Adam: a module inside keras.)
+    assert {name for _, name in classes} == {"VAE", "Adam"}
+    assert all(module == "vae_keras.models" if name == "VAE" else module.startswith("keras.")
+               for module, name in classes), classes
 
 
 @pytest.mark.parametrize("attack", ["lambda-layer", "lambda-loss", "unknown-class",

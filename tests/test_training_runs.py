@@ -18,7 +18,7 @@ from clitools import (
     SMALL_RUN, STEPS_PER_EPOCH, assert_one_line_error, cli_env, leftovers, read_history,
     read_status, run, start, wait_for_epochs,
 )
-from vae_keras.callbacks import INJECT_NAN_ENV, StopOnDivergence
+from vae_keras.callbacks import INJECT_NAN_ENV, StopOnDivergence, save_checkpoint
 from vae_keras.models import VAE, load_vae
 
 EPOCHS = 3
@@ -40,13 +40,16 @@ def runs(tmp_path_factory):
              for name in ("sigint", "sigkill", "same_seed_1", "same_seed_2")}
     procs["diverged"] = start(args("diverged", epochs=2), root / "diverged.log",
                               env=cli_env(**{INJECT_NAN_ENV: "2"}))
-    # Interrupt each run as soon as its first epoch is saved: mid-way through the next.
+    # Interrupt each run once an epoch is saved and the next one has begun (Keras
+    # prints "Epoch k/N" as it begins, and its results line as it ends).
     pending = {"sigint": signal.SIGINT, "sigkill": signal.SIGKILL}
     saved_before_signal = {}
     while pending:
         for name, sig in list(pending.items()):
             status = read_status(root / name)
-            if status and status["epochs_completed"] >= 1:
+            if (status and status["epochs_completed"] >= 1
+                    and f"Epoch {status['epochs_completed'] + 1}/{EPOCHS}"
+                    in (root / f"{name}.log").read_text()):
                 procs[name].send_signal(sig)
                 saved_before_signal[name] = status["epochs_completed"]
                 del pending[name]
@@ -71,6 +74,18 @@ def runs(tmp_path_factory):
 
 def optimizer_steps(path):
     return int(keras.ops.convert_to_numpy(load_vae(path).optimizer.iterations))
+
+
+def check_interrupted_mid_epoch(runs, name):
+    """The signal came after epoch k+1 began and before it ended; k epochs are saved."""
+    interrupted = runs["interrupted"][name]
+    done = interrupted["status"]["epochs_completed"]
+    assert done >= runs["saved_before_signal"][name] >= 1
+    assert f"Epoch {done + 1}/{EPOCHS}" in interrupted["log"]
+    ended = [line for line in interrupted["log"].splitlines()
+             if line.startswith(f"{STEPS_PER_EPOCH}/{STEPS_PER_EPOCH} ")]
+    assert len(ended) == done, interrupted["log"]
+    assert len(interrupted["history_before_resume"]) == done  # the partial epoch is not logged
 
 
 def check_resumed_run(runs, name):
@@ -98,11 +113,10 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes_the_run(runs):
     assert "Traceback" not in interrupted["log"]
     done = interrupted["status"]["epochs_completed"]
     assert interrupted["status"]["state"] == "interrupted"
-    assert done >= runs["saved_before_signal"]["sigint"]
+    check_interrupted_mid_epoch(runs, "sigint")
     assert (f"interrupted: {done} of {EPOCHS} epochs are saved in {run_dir}; continue "
             f"with: python -m vae_keras.train --resume {run_dir}") in interrupted["log"]
     assert interrupted["leftovers_before_resume"] == []  # Ctrl-C cleans up after itself
-    assert len(interrupted["history_before_resume"]) == done
     check_resumed_run(runs, "sigint")
 
 
@@ -111,7 +125,7 @@ def test_sigkill_loses_at_most_the_epoch_in_progress(runs):
     assert interrupted["code"] == -signal.SIGKILL
     # Nothing ran after the kill: the files say what was saved last.
     assert interrupted["status"]["state"] == "running"
-    assert interrupted["status"]["epochs_completed"] >= runs["saved_before_signal"]["sigkill"]
+    check_interrupted_mid_epoch(runs, "sigkill")
     check_resumed_run(runs, "sigkill")
 
 
@@ -144,6 +158,27 @@ def test_an_absurd_learning_rate_really_diverges_and_is_caught(subset, tmp_path)
     vae.fit(subset.x_train[:512], epochs=3, batch_size=128, callbacks=[guard], verbose=0)
     assert guard.diverged_at == 1
     assert read_status(tmp_path)["state"] == "diverged"
+
+
+@pytest.mark.parametrize("fault", [OSError("No space left on device"), KeyboardInterrupt()])
+def test_a_crash_during_a_save_keeps_the_last_good_checkpoint(tmp_path, fault):
+    vae = VAE(latent_dim=2, hidden_dim=8, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.optimizer.build(vae.trainable_variables)
+    save_checkpoint(vae, tmp_path, 1)
+    good = (tmp_path / "checkpoint.keras").read_bytes()
+
+    class CrashingModel:
+        def save(self, path):  # half a file written, then the fault
+            with open(path, "wb") as f:
+                f.write(good[: len(good) // 2])
+            raise fault
+
+    with pytest.raises(type(fault)):
+        save_checkpoint(CrashingModel(), tmp_path, 2)
+    assert (tmp_path / "checkpoint.keras").read_bytes() == good
+    assert leftovers(tmp_path) == [] and read_status(tmp_path)["epochs_completed"] == 1
+    assert isinstance(load_vae(tmp_path / "checkpoint.keras"), VAE)
 
 
 def test_same_seed_gives_the_same_loss_curve(runs, backend):
