@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import keras
@@ -68,19 +67,6 @@ def read_status(run_dir):
         return json.loads((Path(run_dir) / "status.json").read_text())
     except (OSError, ValueError):  # not written yet
         return None
-
-
-def wait_for_epochs(proc, run_dir, epochs, timeout=240):
-    """Polls status.json until `epochs` epochs are saved; fails if the process ends first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = read_status(run_dir)
-        if status and status["epochs_completed"] >= epochs:
-            return status
-        if proc.poll() is not None:
-            raise AssertionError(f"training ended (exit {proc.returncode}) before epoch {epochs}")
-        time.sleep(0.02)
-    raise AssertionError(f"no epoch completed in {timeout} s")
 
 
 def read_history(run_dir):

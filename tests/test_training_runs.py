@@ -16,7 +16,7 @@ import pytest
 
 from clitools import (
     SMALL_RUN, STEPS_PER_EPOCH, assert_one_line_error, cli_env, leftovers, read_history,
-    read_status, run, start, wait_for_epochs,
+    read_status, run, start,
 )
 from vae_keras.callbacks import INJECT_NAN_ENV, StopOnDivergence, save_checkpoint
 from vae_keras.models import VAE, load_vae
@@ -44,7 +44,10 @@ def runs(tmp_path_factory):
     # prints "Epoch k/N" as it begins, and its results line as it ends).
     pending = {"sigint": signal.SIGINT, "sigkill": signal.SIGKILL}
     saved_before_signal = {}
+    deadline = time.monotonic() + 300
     while pending:
+        if time.monotonic() > deadline:
+            pytest.fail(f"no epoch ended in 300 s in the runs {sorted(pending)}")
         for name, sig in list(pending.items()):
             status = read_status(root / name)
             if (status and status["epochs_completed"] >= 1
@@ -54,7 +57,7 @@ def runs(tmp_path_factory):
                 saved_before_signal[name] = status["epochs_completed"]
                 del pending[name]
             elif procs[name].poll() is not None:
-                pytest.fail(f"the {name} run ended before its first epoch: "
+                pytest.fail(f"the {name} run ended before it could be interrupted: "
                             + (root / f"{name}.log").read_text())
         time.sleep(0.02)
     interrupted = {}

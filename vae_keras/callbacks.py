@@ -1,9 +1,10 @@
-"""Training callbacks: epoch timing, divergence guard and atomic per-epoch checkpoints."""
+"""Training callbacks: epoch timing, divergence guard, clean Ctrl-C stop and atomic checkpoints."""
 
 import json
 import math
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -104,7 +105,8 @@ class StopOnInterrupt(keras.callbacks.Callback):
         self._previous = None
 
     def on_train_begin(self, logs=None):
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        if threading.current_thread() is threading.main_thread():  # signals go there only
+            self._previous = signal.signal(signal.SIGINT, self._handle)
 
     def _handle(self, signum, frame):
         if self.requested:
