@@ -330,7 +330,9 @@ def latent_walks(vae, info, start=None, steps=11, distance=3.0, axes=None, seed=
     directions = np.concatenate([directions[axes], directions[-4:]])
     codes = walk_codes(start, directions, steps, distance)
     images = vae.decode(codes.reshape(-1, vae.latent_dim))  # one batched call
-    metric = (f"latent walks through {start_name}: each axis, then 4 random unit directions "
+    walked = ("each axis" if len(axes) == vae.latent_dim
+              else f"{len(axes)} of the {vae.latent_dim} axes")
+    metric = (f"latent walks through {start_name}: {walked}, then 4 random unit directions "
               f"u1-u4 (seed {seed}); step {2 * distance / (steps - 1):.2g}")
     fig, ax = _grid_figure(tile(images, steps), info, metric, left=0.5, bottom=0.3)
     h, w = images.shape[1:3]
