@@ -42,6 +42,16 @@ def positive_int(text):
     return value
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except `None` (whose help says what happens
+    instead) and those of flags such as --no-evaluate (whose default is to do it)."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, argparse.SUPPRESS) or action.nargs == 0:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def seed_int(text):
     try:
         value = int(text)
@@ -86,7 +96,7 @@ def build_parser(prog="python -m vae_keras.train"):
         description="Train a variational autoencoder. The backend comes from "
         "KERAS_BACKEND (jax, torch or tensorflow). Each run writes a folder with "
         "the model, config.json, history.csv, TensorBoard logs, metrics.json and figures.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--dataset", default="mnist", choices=DATASETS,
                    help="data set; mnist falls back to the bundled subset when the "
@@ -106,13 +116,14 @@ def build_parser(prog="python -m vae_keras.train"):
                    help="weight of the KL term (1 = the ELBO)")
     p.add_argument("--decoder-std", type=positive_float, default=None,
                    help="fixed std of the Gaussian decoder (frey_face); default: learned")
-    p.add_argument("--seed", type=seed_int, default=0, help="seed for weights, noise and shuffling")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed for weights, noise and shuffling, from 0 to 2**32 - 1")
     p.add_argument("--output-dir", default="runs", help="where run folders are created")
     p.add_argument("--run-name", default=None,
                    help="name of the run folder (default: dataset-arch-zN-backend-time)")
     p.add_argument("--resume", metavar="RUN_DIR", default=None,
                    help="continue an interrupted run from its last completed epoch "
-                   "(all other options come from its config.json)")
+                   "(all other options come from its config.json; only --verbose "
+                   "and --no-evaluate may be given with it)")
     p.add_argument("--no-evaluate", dest="evaluate", action="store_false",
                    help="skip the final evaluation and figures")
     p.add_argument("--no-snapshots", dest="snapshots", action="store_false",
