@@ -169,6 +169,7 @@ def run_backend(args):
         "torch_threads": threads,
         "versions": {p: metadata.version(p) for p in ("keras", "numpy", *PACKAGES[backend])},
         "dataset": dataset, "n_train": len(x_train), "n_test": len(x_test),
+        "pixels": int(x_train[0].size),
         "rows": [keras_row, plain_row],
         "ratio": keras_row["median_epoch_s"] / plain_row["median_epoch_s"],
         "cpu_ratio": keras_row["median_epoch_cpu_s"] / plain_row["median_epoch_cpu_s"],
@@ -205,7 +206,7 @@ def markdown(report):
         "",
         f"Command: `{report['command']}`",
         "",
-        f"Model {a['hidden_dim']}-{a['latent_dim']} MLP (784-{a['hidden_dim']}-{a['latent_dim']}), "
+        f"Model: {_sizes(report)} MLP, "
         f"Adam {a['learning_rate']:g}, batch {a['batch_size']}, {a['epochs']} epochs, "
         "data in memory, shuffled every epoch.",
         "",
@@ -232,6 +233,11 @@ def markdown(report):
         f"{r['backend']}: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items())
         for r in report["results"])]
     return "\n".join(lines) + "\n"
+
+
+def _sizes(report):
+    a, r = report["args"], report["results"][0]
+    return f"{r.get('pixels', 784)}-{a['hidden_dim']}-{a['latent_dim']}"
 
 
 def _kwargs(options):
