@@ -20,10 +20,12 @@ def compile_kwargs(backend=None):
     backend = _backend(backend)
     if backend == "tensorflow":
         # 32 steps per tf.function call: median epoch 8.97 s against 10.86 s
-        # for the default (same run, full MNIST, 784-400-20), 7.59 s together
-        # with the tf.data input of `training_data`. XLA (jit_compile=True) on
-        # CPU gave 9.95 s, within noise of the default: left to Keras's "auto"
-        # (XLA on GPU only).
+        # for the defaults (same run, full MNIST, 784-400-20), 7.59 s together
+        # with the tf.data input of `training_data`. In benchmarks/bench.py,
+        # Keras / plain tf.function loop: 1.13 with both (results.md) against
+        # 1.31 with Keras's defaults (results-naive-tensorflow.md). XLA
+        # (jit_compile=True) on CPU gave 9.95 s, within noise of the default:
+        # left to Keras's "auto" (XLA on GPU only).
         return {"steps_per_execution": 32}
     # JAX: Keras's default (a jitted step) is already at plain-loop speed;
     # steps_per_execution made it slower (8: 9.10 s, 32: 12.5 s against 6.38 s
@@ -31,7 +33,9 @@ def compile_kwargs(backend=None):
     # PyTorch: steps_per_execution is unsupported; jit_compile=True
     # (torch.compile) took 88 s to compile, recompiled for the last, smaller
     # batch of each epoch (70 s) and was still 1.54x the plain loop: eager
-    # stays (Keras's "auto").
+    # stays (Keras's "auto"). Not a compile setting, so not set here: on a
+    # CPU shared with other jobs, torch's default of one OpenMP thread per
+    # core made each step 5-20x slower than torch.set_num_threads(1).
     return {}
 
 
