@@ -50,9 +50,9 @@ SWEEP_FIGURES = ("samples.png", "reconstructions.png", "learning_curves.png")
 
 # Alt text and what each figure shows, for the captions.
 DESCRIPTIONS = {
-    "reconstructions.png": ("Test digits above their reconstructions",
-                            "Test digits (top) and their reconstructions, decoded from "
-                            "the posterior means."),
+    "reconstructions.png": ("Rows of test digits, each above its reconstruction",
+                            "Test digits (rows marked data) and their reconstructions "
+                            "(recon.), decoded from the posterior means."),
     "samples.png": ("A grid of generated digits",
                     "New digits: decoder means at codes drawn from the prior N(0, I)."),
     "manifold.png": ("A grid of digits decoded from a regular lattice of 2-D codes",
@@ -206,7 +206,7 @@ def write_captions(record):
 def figure_block(section, path, alt, text):
     return (f"<!-- --8<-- [start:{section}] -->\n"
             f'<figure markdown="span">\n'
-            f"  ![{alt}]({path})\n"
+            f"  [![{alt}]({path})]({path})\n"  # a click opens the full-size image
             f"  <figcaption>{text}</figcaption>\n"
             f"</figure>\n"
             f"<!-- --8<-- [end:{section}] -->\n")

@@ -51,14 +51,15 @@ for name, value in (("stable form", my_bernoulli_nll(x, logits)),
                     ("package", bernoulli_nll(x, logits))):
     np.testing.assert_allclose(ops.convert_to_numpy(value), ops.convert_to_numpy(textbook),
                                rtol=1e-3)  # float32 rounding in log(1 - p)
-print(f"Bernoulli: -log p(x|z) = {float(ops.mean(textbook)):.1f} nats per image, "
-      "the same three ways")
+print(f"Bernoulli, random logits: -log p(x|z) = {float(ops.mean(textbook)):.1f} nats per "
+      "image, the same three ways")
 
 sigma = 0.1
 mine = my_gaussian_nll(x, p, sigma)
 package = gaussian_nll(x, p, 2 * math.log(sigma))  # the package takes log sigma^2
 np.testing.assert_allclose(ops.convert_to_numpy(mine), ops.convert_to_numpy(package), rtol=1e-4)
-print(f"Gaussian (sigma = {sigma}): -log p(x|z) = {float(ops.mean(mine)):.1f} nats per image")
+print(f"Gaussian, sigma = {sigma}, the same predictions: -log p(x|z) = "
+      f"{float(ops.mean(mine)):.1f} nats per image, the same two ways")
 # --8<-- [end:check_terms]
 
 

@@ -22,12 +22,17 @@ epochs = common.train_epochs(args)
 keras.utils.set_random_seed(0)  # same initial weights and shuffling on every run
 vae = VAE(latent_dim=2, hidden_dim=512, seed=0)
 vae.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))
+report = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+    f"epoch {epoch + 1:2d}: loss {logs['loss']:.1f} (reconstruction "
+    f"{logs['reconstruction_loss']:.1f}, KL {logs['kl_loss']:.1f}), test loss {logs['val_loss']:.1f}"
+))
 history = vae.fit(
     data.x_train,                          # no targets: x is its own target
     validation_data=(data.x_test,),
     epochs=epochs,
     batch_size=128,
-    verbose=2,                             # one line per epoch
+    verbose=0,
+    callbacks=[report],                    # one short line per epoch
 )
 # --8<-- [end:fit]
 
