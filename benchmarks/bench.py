@@ -31,7 +31,8 @@ BACKENDS = ("jax", "torch", "tensorflow")
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = {"jax": ("plain_jax", "PlainJax"), "torch": ("plain_torch", "PlainTorch"),
          "tensorflow": ("plain_tf", "PlainTF")}
-PACKAGES = {"jax": ("jax", "jaxlib"), "torch": ("torch",), "tensorflow": ("tensorflow-cpu",)}
+PACKAGES = {"jax": ("jax", "jaxlib"), "torch": ("torch",),
+            "tensorflow": ("tensorflow", "tensorflow-cpu")}
 
 
 def parse_args(argv=None):
@@ -167,7 +168,7 @@ def run_backend(args):
     return {
         "backend": backend,
         "torch_threads": threads,
-        "versions": {p: metadata.version(p) for p in ("keras", "numpy", *PACKAGES[backend])},
+        "versions": _versions(("keras", "numpy", *PACKAGES[backend])),
         "dataset": dataset, "n_train": len(x_train), "n_test": len(x_test),
         "pixels": int(x_train[0].size),
         "rows": [keras_row, plain_row],
@@ -175,6 +176,16 @@ def run_backend(args):
         "cpu_ratio": keras_row["median_epoch_cpu_s"] / plain_row["median_epoch_cpu_s"],
         "elbo_gap": keras_row["test_nelbo"] - plain_row["test_nelbo"],
     }
+
+
+def _versions(packages):
+    found = {}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # e.g. tensorflow-cpu where tensorflow is
+            pass
+    return found
 
 
 def machine():
