@@ -20,7 +20,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from keras import ops
+
+if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
+    from vae_keras.config import check_backend
+
+    check_backend()
+
+from keras import ops  # noqa: E402
 
 from vae_keras.losses import kl_divergence
 
@@ -122,10 +128,6 @@ class RunError(ValueError):
 
 def load_run(run_dir):
     """Returns `(model, config)` of a training run folder."""
-    import keras
-
-    import vae_keras.models  # noqa: F401  (registers VAE for deserialization)
-
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"run folder {run_dir} does not exist; pass the folder that "
@@ -137,7 +139,12 @@ def load_run(run_dir):
         config = json.loads((run_dir / "config.json").read_text())
     except (OSError, ValueError) as e:
         raise RunError(f"{run_dir / 'config.json'} is not valid JSON ({e})") from None
-    model = keras.saving.load_model(run_dir / "model.keras")
+    from vae_keras.models import load_vae  # safe mode: a tampered file runs no code
+
+    try:
+        model = load_vae(run_dir / "model.keras")
+    except ValueError as e:
+        raise RunError(str(e)) from None
     return model, config
 
 

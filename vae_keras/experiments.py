@@ -12,7 +12,6 @@ and evaluated with `vae_keras.evaluate`. The sweep folder then holds
 
 import argparse
 import datetime
-import json
 import shlex
 import sys
 from pathlib import Path
