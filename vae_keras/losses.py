@@ -27,8 +27,10 @@ def kl_divergence(mean, log_var):
     0.0
     """
     mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
-    return -0.5 * ops.sum(
-        1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1
+    # The same sum with the sign moved inside: mu^2 + sigma^2 - 1 - log sigma^2
+    # per unit (an exact 0 for the prior comes out as 0.0, not -0.0).
+    return 0.5 * ops.sum(
+        ops.square(mean) + ops.exp(log_var) - 1.0 - log_var, axis=-1
     )
 
 
