@@ -176,3 +176,19 @@ def _keras_json_backend():
         return json.loads((Path(home) / "keras.json").read_text()).get("backend", "tensorflow")
     except (OSError, ValueError, AttributeError):
         return "tensorflow"
+
+
+def conv_shape_error(image_shape):
+    """Why the conv architecture cannot take `image_shape`, or None if it can.
+
+    Kept free of Keras so the CLI can refuse a bad combination before a
+    backend (and its start-up messages) loads.
+    """
+    height, width = image_shape[0], image_shape[1]
+    if height % 4 or width % 4:
+        return (
+            "the conv architecture halves the image twice: height and width must "
+            f"be multiples of 4, got {(height, width)}"
+        )
+    return None
+

@@ -5,6 +5,8 @@ import math
 import keras
 from keras import layers
 
+from vae_keras.config import conv_shape_error
+
 ARCHITECTURES = ("mlp", "conv")
 
 
@@ -23,11 +25,8 @@ def _check(input_shape, latent_dim, hidden_dim, num_hidden_layers, arch):
         raise ValueError(
             f"input_shape must be (height, width, channels), got {tuple(input_shape)}"
         )
-    if arch == "conv" and (input_shape[0] % 4 or input_shape[1] % 4):
-        raise ValueError(
-            "the conv architecture halves the image twice: height and width must "
-            f"be multiples of 4, got {tuple(input_shape[:2])}"
-        )
+    if arch == "conv" and conv_shape_error(input_shape):
+        raise ValueError(conv_shape_error(input_shape))
 
 
 def build_encoder(

@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from vae_keras.config import check_backend, parse_args
+from vae_keras.config import check_backend, conv_shape_error, parse_args
 
 EVAL_BATCH_SIZE = 1024
 SNAPSHOT_IMAGES = 16  # test images followed through training for the progress GIFs
@@ -60,6 +60,8 @@ def _train(config, run_dir, resumed, verbose):
     from vae_keras.readers import DataError
 
     data = _load_data(config, load_dataset, DataError)  # before Keras: bad data fails fast
+    if config["arch"] == "conv" and conv_shape_error(data.image_shape):
+        _fail(f"--arch conv: {conv_shape_error(data.image_shape)}")
     import keras
 
     from vae_keras import callbacks as cb
