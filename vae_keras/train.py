@@ -60,7 +60,7 @@ def _train(config, run_dir, resumed, verbose):
     from vae_keras.readers import DataError
 
     data = _load_data(config, load_dataset, DataError)  # before Keras: bad data fails fast
-    if config["arch"] == "conv" and conv_shape_error(data.image_shape):
+    if config.get("arch") == "conv" and conv_shape_error(data.image_shape):
         _fail(f"--arch conv: {conv_shape_error(data.image_shape)}")
     import keras
 
