@@ -28,9 +28,14 @@ x = ops.convert_to_tensor(data.x_test[:256])
 # --8<-- [start:bernoulli]
 def my_bernoulli_nll(x, logits):
     """-sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)], p_i = sigmoid(logit_i)."""
+    # One row of pixels per image, flattened *before* the arithmetic: the same
+    # value as summing over the image axes afterwards, but 1.7x faster training
+    # under JAX on CPU (see the Performance page).
+    x = ops.reshape(x, (ops.shape(x)[0], -1))
+    logits = ops.reshape(logits, (ops.shape(logits)[0], -1))
     # Stable form of the same value: max(l, 0) - l * x + log(1 + exp(-|l|)).
     per_pixel = ops.relu(logits) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
-    return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=-1)  # sum, not mean
+    return ops.sum(per_pixel, axis=-1)  # sum over pixels, not mean
 # --8<-- [end:bernoulli]
 
 
@@ -38,7 +43,8 @@ def my_bernoulli_nll(x, logits):
 def my_gaussian_nll(x, mean, sigma):
     """-log N(x; mean, sigma^2 I) = ||x - mean||^2 / (2 sigma^2) + D/2 log(2 pi sigma^2)."""
     d = math.prod(x.shape[1:])  # D, the number of pixels
-    squared_error = ops.sum(ops.reshape(ops.square(x - mean), (ops.shape(x)[0], -1)), axis=-1)
+    x, mean = ops.reshape(x, (ops.shape(x)[0], -1)), ops.reshape(mean, (ops.shape(x)[0], -1))
+    squared_error = ops.sum(ops.square(x - mean), axis=-1)
     return squared_error / (2 * sigma**2) + 0.5 * d * math.log(2 * math.pi * sigma**2)
 # --8<-- [end:gaussian]
 
