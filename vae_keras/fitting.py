@@ -27,15 +27,18 @@ def compile_kwargs(backend=None):
         # (jit_compile=True) on CPU gave 9.95 s, within noise of the default:
         # left to Keras's "auto" (XLA on GPU only).
         return {"steps_per_execution": 32}
-    # JAX: Keras's default (a jitted step) is already at plain-loop speed;
-    # steps_per_execution made it slower (8: 9.10 s, 32: 12.5 s against 6.38 s
-    # per epoch in the same run).
+    # JAX: Keras's default (a jitted step) is at plain-loop speed (Keras /
+    # plain 1.07 on a quiet machine) once the losses flatten images before
+    # their per-pixel arithmetic (see losses._flatten_examples); Keras runs
+    # steps_per_execution as a Python loop over that step, which made it
+    # slower (8: 9.10 s, 32: 12.5 s against 6.38 s per epoch, loaded machine).
     # PyTorch: steps_per_execution is unsupported; jit_compile=True
-    # (torch.compile) took 88 s to compile, recompiled for the last, smaller
-    # batch of each epoch (70 s) and was still 1.54x the plain loop: eager
-    # stays (Keras's "auto"). Not a compile setting, so not set here: on a
-    # CPU shared with other jobs, torch's default of one OpenMP thread per
-    # core made each step 5-20x slower than torch.set_num_threads(1).
+    # (torch.compile) spent 70 s compiling and recompiling (the last batch
+    # of an epoch is smaller) and its epochs were no faster than eager, so
+    # eager stays (Keras's "auto"). Keras / plain is 1.7-1.8: Keras's per-step
+    # Python work, not a setting. Not set here either: on a CPU shared with
+    # other jobs, torch's default of one OpenMP thread per core made each
+    # step 5-20x slower than torch.set_num_threads(1).
     return {}
 
 
