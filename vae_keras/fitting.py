@@ -21,9 +21,10 @@ def compile_kwargs(backend=None):
     if backend == "tensorflow":
         # 32 steps per tf.function call: median epoch 8.97 s against 10.86 s
         # for the defaults (same run, full MNIST, 784-400-20), 7.59 s together
-        # with the tf.data input of `training_data`. In benchmarks/bench.py,
-        # Keras / plain tf.function loop: 1.13 with both (results.md) against
-        # 1.31 with Keras's defaults (results-naive-tensorflow.md). XLA
+        # with the tf.data input of `training_data` (loaded machine). In
+        # benchmarks/bench.py on a quiet machine, Keras / plain tf.function
+        # loop: 0.80 with both (results.md) against 1.17 with Keras's
+        # defaults (results-naive-tensorflow.md). XLA
         # (jit_compile=True) on CPU gave 9.95 s, within noise of the default:
         # left to Keras's "auto" (XLA on GPU only).
         return {"steps_per_execution": 32}
