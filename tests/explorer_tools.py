@@ -14,19 +14,19 @@ NODE = shutil.which("node")
 GOLDEN = ROOT / "tests" / "explorer_golden.mjs"
 
 
-def tiny_run(folder, dataset, **model_kwargs):
-    """Trains a small VAE for one epoch on 512 subset images; saves it as a run folder."""
+def tiny_run(folder, dataset, images=512, epochs=1, **model_kwargs):
+    """Trains a small VAE on the first subset images; saves it as a run folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     options = dict(latent_dim=2, hidden_dim=32, num_hidden_layers=2, seed=0)
     options.update(model_kwargs)
     vae = VAE(**options)
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    vae.fit(dataset.x_train[:512], epochs=1, batch_size=128, verbose=0)
+    vae.fit(dataset.x_train[:images], epochs=epochs, batch_size=64, verbose=0)
     vae.save(folder / "model.keras")
     config = {"dataset": "mnist_subset", "data_dir": None, "arch": vae.arch,
-              "latent_dim": vae.latent_dim, "hidden_dim": vae.hidden_dim, "epochs": 1,
-              "backend": keras.backend.backend(), "train_size": 512}
+              "latent_dim": vae.latent_dim, "hidden_dim": vae.hidden_dim, "epochs": epochs,
+              "backend": keras.backend.backend(), "train_size": images}
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "metrics.json").write_text(json.dumps({"test_neg_elbo": 300.5, "epochs": 1}))
     return vae
