@@ -321,8 +321,8 @@
       this.buttons[m].classList.toggle("md-button--primary", m === mode);
     }
     this.hint.textContent = mode === "follow"
-      ? "Move the pointer (or drag a finger) over the plane: the digit on the right is decoded " +
-        "from the code under it."
+      ? "Move the pointer (or drag a finger) over the plane: the digit beside it is decoded " +
+        "from the code under the pointer."
       : "Click (or tap) two points: the strip shows the digits decoded at " + STEPS +
         " evenly spaced codes on the straight line between them.";
     this.drawPlane();
@@ -361,7 +361,7 @@
     var ctx = canvas.getContext("2d"), e = this.extent;
     var style = getComputedStyle(this.root);
     var fg = style.getPropertyValue("--md-default-fg-color").trim() || "#000";
-    var faint = style.getPropertyValue("--md-default-fg-color--lighter").trim() || "#999";
+    var faint = style.getPropertyValue("--md-default-fg-color--light").trim() || "#777";
     var font = Math.round(11 * ratio) + "px sans-serif";
     function px(z) { return [(z[0] / e + 1) / 2 * size, (1 - z[1] / e) / 2 * size]; }
     ctx.clearRect(0, 0, size, size);
