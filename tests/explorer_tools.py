@@ -18,6 +18,7 @@ def tiny_run(folder, dataset, images=512, epochs=1, **model_kwargs):
     """Trains a small VAE on the first subset images; saves it as a run folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(0)  # module fixtures run before conftest's seeding
     options = dict(latent_dim=2, hidden_dim=32, num_hidden_layers=2, seed=0)
     options.update(model_kwargs)
     vae = VAE(**options)
