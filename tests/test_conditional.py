@@ -32,8 +32,8 @@ def trained(subset):
     """A 2-D conditional VAE trained 4 epochs on the subset, through `training_data`."""
     keras.utils.set_random_seed(0)
     model = small(hidden_dim=128)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), **compile_kwargs())
-    history = model.fit(**training_data(subset.x_train, 128, seed=0,
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), **compile_kwargs())
+    history = model.fit(**training_data(subset.x_train, 256, seed=0,
                                         labels=one_hot(subset.y_train, 10)),
                         epochs=4, verbose=0,
                         validation_data=(model_inputs(model, subset.x_test, subset.y_test),))

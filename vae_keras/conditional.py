@@ -84,6 +84,7 @@ class ConditionalVAE(VAE):
     Example:
 
     >>> import keras, numpy as np
+    >>> from vae_keras.conditional import one_hot
     >>> cvae = ConditionalVAE(num_classes=10, latent_dim=2, hidden_dim=64, seed=0)
     >>> cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
     >>> rng = np.random.default_rng(0)

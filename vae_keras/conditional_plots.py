@@ -67,8 +67,9 @@ def style_transfer(vae, x, labels, info):
     fig, ax = plots._grid_figure(plots.tile(rows.reshape(-1, *x.shape[1:]), ncols), info,
                                  metric, left=0.1, bottom=0.3)
     h, w = x.shape[1:3]
-    ax.set_xticks([(w + 1) * (j + 0.5) for j in range(ncols)],
-                  ["input", ""] + [f"y={c}" for c in range(classes)], fontsize=7)
+    columns = [0, *range(2, ncols)]  # column 1 is the gap
+    ax.set_xticks([(w + 1) * (j + 0.5) for j in columns],
+                  ["input"] + [f"y={c}" for c in range(classes)], fontsize=7)
     for r, y in enumerate(labels):
         ax.add_patch(Rectangle(((w + 1) * (int(y) + 2) - 1, (h + 1) * r - 1), w + 1, h + 1,
                                fill=False, edgecolor="red", linewidth=1.2))
