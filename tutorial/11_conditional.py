@@ -45,20 +45,21 @@ print("decoder p(x | z, y) takes", [tuple(i.shape) for i in cvae.decoder.inputs]
 # --8<-- [end:model]
 
 # --8<-- [start:elbo]
-x, y = keras.ops.convert_to_tensor(data.x_train[:256]), keras.ops.convert_to_tensor(y_train[:256])
-mean, log_var = cvae.encoder([x, y])                    # q(z | x, y)
+x = keras.ops.convert_to_tensor(data.x_train[:256])
+y = keras.ops.convert_to_tensor(y_train[:256])
+mean, log_var = cvae.encoder([x, y])             # q(z | x, y)
 eps = keras.random.normal(keras.ops.shape(mean), seed=0)
-z = mean + keras.ops.exp(0.5 * log_var) * eps          # z ~ q(z | x, y)
-logits = cvae.decoder([z, y])                           # p(x | z, y), as logits
-reconstruction = bernoulli_nll(x, logits)               # -log p(x | z, y), per image
-kl = kl_divergence(mean, log_var)                       # KL(q(z | x, y) || p(z)), per image
-neg_elbo = keras.ops.mean(reconstruction + kl)          # the loss: -ELBO, batch mean
+z = mean + keras.ops.exp(0.5 * log_var) * eps   # one draw z ~ q(z | x, y)
+logits = cvae.decoder([z, y])                    # p(x | z, y), as logits
+reconstruction = bernoulli_nll(x, logits)        # -log p(x | z, y), per image
+kl = kl_divergence(mean, log_var)                # KL(q(z | x, y) || p(z)), per image
+neg_elbo = keras.ops.mean(reconstruction + kl)   # the loss: -ELBO, batch mean
 print(f"-ELBO by hand {float(neg_elbo):.1f} nats "
       f"(reconstruction {float(keras.ops.mean(reconstruction)):.1f} "
       f"+ KL {float(keras.ops.mean(kl)):.2f})")
 # The model's own loss: the same terms, with its own draw of z.
-outputs = cvae((x, y))
-print(f"-ELBO by the model {float(cvae.compute_loss((x, y), None, outputs)):.1f} nats")
+loss = cvae.compute_loss((x, y), None, cvae((x, y)))
+print(f"-ELBO by the model {float(loss):.1f} nats")
 # --8<-- [end:elbo]
 
 # --8<-- [start:fit]
@@ -76,7 +77,8 @@ cvae.save(out / "cvae_2d.keras")
 # --8<-- [end:fit]
 
 # --8<-- [start:grid]
-styles = np.random.default_rng(0).standard_normal((10, 2)).astype("float32")  # z ~ N(0, I)
+rng = np.random.default_rng(0)
+styles = rng.standard_normal((10, 2)).astype("float32")  # 10 codes z ~ N(0, I)
 z = np.tile(styles, (10, 1))                  # row c: the 10 style codes ...
 labels = np.repeat(np.arange(10), 10)         # ... each with label c
 images = cvae.decode(z, labels).reshape(10, 10, 28, 28)  # one batched call
@@ -89,7 +91,7 @@ fig.savefig(out / "11_class_by_style.png", dpi=100, bbox_inches="tight")
 # --8<-- [end:grid]
 
 # --8<-- [start:transfer]
-first = [int(np.flatnonzero(data.y_test == c)[0]) for c in range(10)]  # one test image per digit
+first = [int(np.flatnonzero(data.y_test == c)[0]) for c in range(10)]  # one per digit
 x, y = data.x_test[first], data.y_test[first]
 style, _ = cvae.encode(x, y)                  # E[z | x, y]: encoded with the true label
 transferred = cvae.decode(np.repeat(style, 10, axis=0), np.tile(np.arange(10), 10))
@@ -114,9 +116,10 @@ else:
     vae.fit(data.x_train, epochs=epochs, batch_size=128, verbose=0)
     vae.save(out / "vae_2d.keras")
 # Test ELBO (10 draws of z per image) and IWAE bound (k = 100), as in step 7.
-plain = test_metrics(vae, data.x_test, k=100)                       # bounds on log p(x)
-given = test_metrics(cvae, data.x_test, k=100, labels=y_test)       # bounds on log p(x | y)
-print(f"{'test, nats per image':22s} {'-ELBO':>7s} {'reconstr.':>9s} {'KL':>5s} {'IWAE NLL':>8s}")
+plain = test_metrics(vae, data.x_test, k=100)                  # bounds on log p(x)
+given = test_metrics(cvae, data.x_test, k=100, labels=y_test)  # bounds on log p(x | y)
+print(f"{'test, nats per image':22s} {'-ELBO':>7s} {'reconstr.':>9s} {'KL':>5s} "
+      f"{'IWAE NLL':>8s}")
 for name, m in (("VAE: -log p(x)", plain), ("CVAE: -log p(x | y)", given)):
     print(f"{name:22s} {m['neg_elbo']:7.1f} {m['reconstruction_loss']:9.1f} "
           f"{m['kl_loss']:5.1f} {m['nll']:8.1f}")
