@@ -54,12 +54,12 @@ logits = cvae.decoder([z, y])                    # p(x | z, y), as logits
 reconstruction = bernoulli_nll(x, logits)        # -log p(x | z, y), per image
 kl = kl_divergence(mean, log_var)                # KL(q(z | x, y) || p(z)), per image
 neg_elbo = keras.ops.mean(reconstruction + kl)   # the loss: -ELBO, batch mean
-print(f"-ELBO by hand {float(neg_elbo):.1f} nats "
-      f"(reconstruction {float(keras.ops.mean(reconstruction)):.1f} "
-      f"+ KL {float(keras.ops.mean(kl)):.2f})")
+numbers = keras.ops.convert_to_numpy(  # to NumPy, to print them
+    keras.ops.stack([neg_elbo, keras.ops.mean(reconstruction), keras.ops.mean(kl)]))
+print("-ELBO by hand {:.1f} nats (reconstruction {:.1f} + KL {:.2f})".format(*numbers))
 # The model's own loss: the same terms, with its own draw of z.
 loss = cvae.compute_loss((x, y), None, cvae((x, y)))
-print(f"-ELBO by the model {float(loss):.1f} nats")
+print(f"-ELBO by the model {keras.ops.convert_to_numpy(loss):.1f} nats")
 # --8<-- [end:elbo]
 
 # --8<-- [start:fit]
