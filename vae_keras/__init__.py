@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "VAE": "vae_keras.models",
+    "ConditionalVAE": "vae_keras.conditional",
     "Sampling": "vae_keras.layers",
     "bernoulli_nll": "vae_keras.losses",
     "gaussian_nll": "vae_keras.losses",
