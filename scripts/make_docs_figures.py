@@ -6,9 +6,10 @@ Usage: python scripts/make_docs_figures.py [--epochs 20] [--backend jax]
 
 Two parts, each run through the package's and the tutorial's own commands:
 
-1. tutorial: runs every `tutorial/NN_*.py` with its defaults (the bundled MNIST
-   subset) into a fresh `runs/tutorial/`, and copies what each printed and drew
-   into `docs/assets/tutorial/` (`NN_name.txt`, `NN_*.png`).
+1. tutorial: runs every `tutorial/NN_*.py` as written (the bundled MNIST
+   subset), section by section, into a fresh `runs/tutorial/`, and copies what
+   each section printed and each script drew into `docs/assets/tutorial/`
+   (`out/NN_name.SECTION.txt`, `NN_*.png`).
 2. results: trains the latent-size sweep on the full MNIST,
    `python -m vae_keras.experiments --latent-dims 2 5 10 20 --epochs E`, whose
    runs are evaluated by `vae_keras.evaluate` (test ELBO, IWAE log p(x) with
@@ -99,13 +100,20 @@ def run(cmd, env, log=None):
 
 
 def make_tutorial(env):
+    """Runs every tutorial script section by section, as its page shows it.
+
+    The outputs shown under each code block are what that block printed
+    (docs/assets/tutorial/out/NN_name.SECTION.txt); the figures are copied from
+    runs/tutorial/. The scripts run in order in one folder, so steps 7 to 9 use
+    the model that step 6 saved, as a reader's would.
+    """
     out = ROOT / "runs" / "tutorial"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(TUTORIAL_ASSETS, ignore_errors=True)
     TUTORIAL_ASSETS.mkdir(parents=True)
     for script in sorted((ROOT / "tutorial").glob("[0-9][0-9]_*.py")):
-        run([sys.executable, script.relative_to(ROOT)], env,
-            log=TUTORIAL_ASSETS / f"{script.stem}.txt")
+        run([sys.executable, "scripts/tutorial_sections.py", "run", script.relative_to(ROOT),
+             (TUTORIAL_ASSETS / "out").relative_to(ROOT)], env)
     for png in sorted(out.glob("*.png")):
         shutil.copy2(png, TUTORIAL_ASSETS / png.name)
 
@@ -237,7 +245,6 @@ def main(argv=None):
                         help="what ran it, for the record (default: CPU, N cores, no GPU)")
     args = parser.parse_args(argv)
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
-    env.pop("VAE_KERAS_TUTORIAL_SHORT", None)
     if args.only in (None, "tutorial"):
         make_tutorial(env)
     if args.only in (None, "results"):

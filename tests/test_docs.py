@@ -24,6 +24,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from sitebuild import build_site, env_for_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -35,19 +36,10 @@ SNIPPET = re.compile(r'^-{1,3}8<-{1,3}\s+"([^"]+)"$')
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*$")
 
 
-def env_for_tools():
-    return dict(os.environ, NO_MKDOCS_2_WARNING="1", TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg")
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The site built strictly into a temporary folder; the build output is kept for the test."""
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, env=env_for_tools(), capture_output=True, text=True, timeout=600,
-    )
-    return out, result
+def site():
+    """The site built strictly into a temporary folder (once per process, see sitebuild.py)."""
+    return build_site()
 
 
 def test_mkdocs_build_strict_has_no_warnings(site):
@@ -243,7 +235,8 @@ def test_browser_renders_every_page(server, browser):
     assert not errors, "\n".join(errors)
 
 
-SCREENSHOT_PAGES = ("", "theory/", "tutorial/06-training/", "results/", "getting-started/")
+SCREENSHOT_PAGES = ("", "theory/", "tutorial/", "tutorial/06-training/", "results/",
+                    "getting-started/")
 
 
 def test_screenshots(server, browser):

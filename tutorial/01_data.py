@@ -1,16 +1,22 @@
-"""Step 1: loading the data. MNIST as float32 images in [0, 1], shape (n, 28, 28, 1).
+"""Step 1: loading the data. MNIST as float32 images in [0, 1], shape (n, 28, 28, 1)."""
 
-Run: python tutorial/01_data.py [--full --data-dir DIR] [--short]
-"""
+# --8<-- [start:setup]
+import os
+
+# Keras reads the backend once, when it is imported. setdefault keeps a backend
+# already set outside (KERAS_BACKEND=torch python 01_data.py); otherwise JAX.
+os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
+
+from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-import common
-
-args = common.parse_args(__doc__)
+out = Path("runs/tutorial")  # where figures (and, from step 6, the model) go
+out.mkdir(parents=True, exist_ok=True)
 print("backend:", keras.backend.backend())
+# --8<-- [end:setup]
 
 # --8<-- [start:load]
 from vae_keras import load_dataset
@@ -18,7 +24,6 @@ from vae_keras import load_dataset
 data = load_dataset("mnist_subset")  # 8,000 train + 2,000 test real digits, offline
 # data = load_dataset("mnist", data_dir="path/to/mnist")  # the full 60,000 + 10,000
 # --8<-- [end:load]
-data = common.load_data(args)  # the same, honouring --full and --short
 
 # --8<-- [start:inspect]
 x = data.x_train
@@ -41,5 +46,5 @@ left.axis("off")
 right.hist(x.ravel(), bins=50, log=True)
 right.set_title("pixel values (log count)")
 right.set_xlabel("grey level")
-common.save(fig, args, "01_data.png")
+fig.savefig(out / "01_data.png", dpi=100, bbox_inches="tight")
 # --8<-- [end:figure]

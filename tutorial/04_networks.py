@@ -3,20 +3,25 @@
 Builds both networks of the paper's MLP from Keras layers, shows their shapes,
 then checks that they compute exactly what the package's `build_encoder` and
 `build_decoder` compute once they share weights.
-
-Run: python tutorial/04_networks.py [--short]
 """
+
+# --8<-- [start:setup]
+import os
+
+# Keras reads the backend once, when it is imported. setdefault keeps a backend
+# already set outside (KERAS_BACKEND=torch python 04_networks.py); otherwise JAX.
+os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 import keras
 import numpy as np
 from keras import layers
 
-import common
-from vae_keras import build_decoder, build_encoder
+from vae_keras import build_decoder, build_encoder, load_dataset
 
-args = common.parse_args(__doc__)
-print("backend:", keras.backend.backend())
+data = load_dataset("mnist_subset")
 latent_dim, hidden_dim = 2, 512
+print("backend:", keras.backend.backend())
+# --8<-- [end:setup]
 
 # --8<-- [start:encoder]
 # q(z | x): image -> hidden layer -> two heads, the mean and the log-variance of
@@ -41,7 +46,7 @@ decoder = keras.Model(z, logits, name="decoder")
 # --8<-- [end:decoder]
 
 # --8<-- [start:shapes]
-x = common.load_data(args).x_test[:8]
+x = data.x_test[:8]
 mean, log_var = encoder(x)
 out = decoder(mean)
 print(f"x {tuple(x.shape)} -> mean {tuple(mean.shape)}, log_var {tuple(log_var.shape)}"

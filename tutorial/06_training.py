@@ -1,22 +1,30 @@
 """Step 6: training. compile, fit, watch the two terms of the loss, save the model.
 
 Trains the package's `VAE` with a 2-D latent space (so that step 8 can draw it)
-and saves it as `vae_2d.keras` in --output-dir, where steps 7 to 9 pick it up.
-
-Run: python tutorial/06_training.py [--full --data-dir DIR] [--short]
+and saves it as runs/tutorial/vae_2d.keras, where steps 7 to 9 pick it up.
 """
+
+# --8<-- [start:setup]
+import os
+
+# Keras reads the backend once, when it is imported. setdefault keeps a backend
+# already set outside (KERAS_BACKEND=torch python 06_training.py); otherwise JAX.
+os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
+
+from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-import common
-from vae_keras import VAE
+from vae_keras import VAE, load_dataset
 
-args = common.parse_args(__doc__)
+data = load_dataset("mnist_subset")  # or load_dataset("mnist", data_dir=...) and 10 epochs
+epochs = 20
+out = Path("runs/tutorial")  # where the figures and the model go
+out.mkdir(parents=True, exist_ok=True)
 print("backend:", keras.backend.backend())
-data = common.load_data(args)
-epochs = common.train_epochs(args)
+# --8<-- [end:setup]
 
 # --8<-- [start:fit]
 keras.utils.set_random_seed(0)  # same initial weights and shuffling on every run
@@ -40,11 +48,11 @@ history = vae.fit(
 metrics = vae.evaluate(data.x_test, batch_size=500, verbose=0, return_dict=True)
 print(f"test: negative ELBO {metrics['loss']:.1f} nats = reconstruction "
       f"{metrics['reconstruction_loss']:.1f} + KL {metrics['kl_loss']:.1f}")
-vae.save(args.output_dir / common.MODEL_FILE)
-restored = keras.models.load_model(args.output_dir / common.MODEL_FILE)
+vae.save(out / "vae_2d.keras")                      # steps 7 to 9 load this file
+restored = keras.models.load_model(out / "vae_2d.keras")
 np.testing.assert_allclose(restored.encode(data.x_test[:5])[0], vae.encode(data.x_test[:5])[0],
                            rtol=1e-5, atol=1e-6)
-print(f"saved and reloaded {args.output_dir / common.MODEL_FILE}")
+print(f"saved and reloaded {out / 'vae_2d.keras'}")
 # --8<-- [end:evaluate]
 
 # --8<-- [start:curves]
@@ -58,7 +66,7 @@ for ax, key, title in zip(axes, ("loss", "reconstruction_loss", "kl_loss"),
     ax.set_xlabel("epoch")
 axes[0].set_ylabel("nats per image")
 axes[0].legend()
-common.save(fig, args, "06_learning_curves.png")
+fig.savefig(out / "06_learning_curves.png", dpi=100, bbox_inches="tight")
 # --8<-- [end:curves]
 
 # --8<-- [start:reconstructions]
@@ -69,5 +77,5 @@ for ax, images, title in ((axes[0], x, "test images"),
     ax.imshow(np.hstack(images[..., 0]), cmap="gray_r", vmin=0, vmax=1)  # 10 images in a row
     ax.set_title(title)
     ax.axis("off")
-common.save(fig, args, "06_reconstructions.png")
+fig.savefig(out / "06_reconstructions.png", dpi=100, bbox_inches="tight")
 # --8<-- [end:reconstructions]

@@ -1,22 +1,40 @@
 """Step 9: generating new digits. Decode codes drawn from the prior p(z) = N(0, I).
 
-Uses the 2-D model of step 6 (trained here if --output-dir has none). Shows the
-decoder's mean (what figures usually show) next to actual draws from the
-Bernoulli distribution p(x | z), to make the point of "blurry samples".
-
-Run: python tutorial/09_generation.py [--full --data-dir DIR] [--short]
+Shows the decoder's mean (what figures usually show) next to actual draws from
+the Bernoulli distribution p(x | z), to make the point of "blurry samples".
 """
+
+# --8<-- [start:setup]
+import os
+
+# Keras reads the backend once, when it is imported. setdefault keeps a backend
+# already set outside (KERAS_BACKEND=torch python 09_generation.py); otherwise JAX.
+os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
+
+from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-import common
+from vae_keras import VAE, load_dataset
 
-args = common.parse_args(__doc__)
+data = load_dataset("mnist_subset")
+out = Path("runs/tutorial")  # where step 6 saved its model, and where figures go
+out.mkdir(parents=True, exist_ok=True)
 print("backend:", keras.backend.backend())
-data = common.load_data(args)
-vae = common.trained_vae(args, data)
+
+# The 2-D model that step 6 saved; if step 6 has not run here, train the same
+# model now (20 epochs, under a minute on a laptop CPU).
+if (out / "vae_2d.keras").exists():
+    vae = keras.models.load_model(out / "vae_2d.keras")
+else:
+    keras.utils.set_random_seed(0)
+    vae = VAE(latent_dim=2, hidden_dim=512, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))
+    vae.fit(data.x_train, epochs=20, batch_size=128, verbose=0)
+    vae.save(out / "vae_2d.keras")
+# --8<-- [end:setup]
 
 # --8<-- [start:sample]
 rng = np.random.default_rng(0)
@@ -34,7 +52,7 @@ for ax, (images, title) in zip(axes, rows):
     ax.imshow(np.hstack(images[..., 0]), cmap="gray_r", vmin=0, vmax=1)
     ax.set_title(title)
     ax.axis("off")
-common.save(fig, args, "09_samples.png")
-# --8<-- [end:figure]
+fig.savefig(out / "09_samples.png", dpi=100, bbox_inches="tight")
 print(f"mean pixel value: test images {data.x_test.mean():.3f}, "
       f"generated means {probabilities.mean():.3f}, Bernoulli draws {draws.mean():.3f}")
+# --8<-- [end:figure]

@@ -5,27 +5,25 @@ KERAS_BACKEND (or the "backend" field of ~/.keras/keras.json). Everything else
 in this tutorial, and in the package, is written with keras.ops and
 keras.random only, so it runs unchanged on each. This script reports the
 backend and the devices it sees, and times a few training steps.
-
-Run: KERAS_BACKEND=torch python tutorial/10_backends.py [--short]
 """
 
 # --8<-- [start:choose]
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # must happen before `import keras`
+# Keras reads the backend once, when it is imported. setdefault keeps a backend
+# already set outside (KERAS_BACKEND=torch python 10_backends.py); otherwise JAX.
+os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
-import keras  # noqa: E402
+import keras
 
 print("backend:", keras.backend.backend())
 # --8<-- [end:choose]
 
-import time  # noqa: E402
+# --8<-- [start:setup]
+import time
 
-import common  # noqa: E402
-from vae_keras import VAE  # noqa: E402
-
-args = common.parse_args(__doc__)
-
+from vae_keras import VAE, load_dataset
+# --8<-- [end:setup]
 
 # --8<-- [start:devices]
 def devices():
@@ -49,8 +47,8 @@ print("devices:", ", ".join(devices()))
 # --8<-- [end:devices]
 
 # --8<-- [start:train]
-data = common.load_data(args)
-x = data.x_train[: 1920 if args.short else 7936]  # whole batches: one compiled step shape
+data = load_dataset("mnist_subset")
+x = data.x_train[:7936]  # whole batches: one compiled step shape
 vae = VAE(latent_dim=2, hidden_dim=512, seed=0)
 vae.compile(optimizer=keras.optimizers.Adam(1e-3))
 vae.fit(x[:256], epochs=1, batch_size=128, verbose=0)  # first call compiles: not timed

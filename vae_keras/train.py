@@ -282,5 +282,14 @@ def _fail(message):
     sys.exit(2)
 
 
+def cli():
+    """The `vae-keras-train` console script: runs `main`, exit code 0 on success.
+
+    `main` returns the run folder, which a console-script wrapper would pass to
+    `sys.exit` and turn into exit code 1; this wrapper returns None.
+    """
+    main()
+
+
 if __name__ == "__main__":
     main()
