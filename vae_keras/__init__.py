@@ -2,12 +2,21 @@
 
 The public names are imported on first use, so that `python -m vae_keras.train`
 can check its options (and `KERAS_BACKEND`) before Keras is loaded.
+
+`import vae_keras` is enough for `keras.saving.load_model("model.keras")`:
+the package's Keras classes are registered as soon as Keras is imported,
+before or after this package (see `_register_with_keras`).
 """
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 __version__ = "0.1.0"
 
+# Public name -> the module that defines it. Every module listed here is
+# imported once Keras is, which registers its serializable classes.
 _EXPORTS = {
     "VAE": "vae_keras.models",
     "Sampling": "vae_keras.layers",
@@ -30,3 +39,46 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(list(globals()) + __all__)
+
+
+def _register_with_keras():
+    """Imports the modules of `_EXPORTS`: their classes register with Keras's saving."""
+    for module in dict.fromkeys(_EXPORTS.values()):
+        importlib.import_module(module)
+
+
+class _AfterKerasImport(importlib.abc.MetaPathFinder):
+    """Runs `_register_with_keras` right after `import keras` completes, then steps aside.
+
+    Importing Keras takes seconds (it loads a backend), so this package does
+    not import it; a finder in `sys.meta_path` wraps the loader of the
+    top-level `keras` module instead, and registers once it has run.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        sys.meta_path.remove(self)  # the real finders locate keras; this one only wraps
+        spec = importlib.util.find_spec("keras")
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            try:
+                _register_with_keras()
+            except Exception as e:  # never break `import keras` itself
+                import warnings
+
+                warnings.warn(f"vae_keras: its Keras classes are not registered ({e!r}); "
+                              "import vae_keras.models before loading a model", stacklevel=2)
+
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+if "keras" in sys.modules:
+    _register_with_keras()
+elif not any(isinstance(f, _AfterKerasImport) for f in sys.meta_path):
+    sys.meta_path.insert(0, _AfterKerasImport())

@@ -5,7 +5,27 @@ measured in one process on the 2-core shared CPU described in
 docs/performance.md; see that page for the full tables.
 """
 
+import sys
+
 import keras
+
+
+def hide_tensorflow(backend=None):
+    """Makes `import tensorflow` fail in this process, unless the backend is TensorFlow.
+
+    Keras imports TensorFlow whenever it is installed, even under JAX and
+    PyTorch: `keras.utils.set_random_seed` seeds it (for tf.data pipelines,
+    which this package uses only on TensorFlow) and `Model.save` checks
+    whether objects are TensorFlow shapes or dtypes. That import costs
+    seconds and prints TensorFlow's CUDA, oneDNN and absl log lines. A `None`
+    in `sys.modules` makes Python raise `ImportError` for the module, which
+    Keras (and the `tensorboard` package) treat as "TensorFlow is not
+    installed". Call it before Keras first looks for TensorFlow; it lasts for
+    the rest of the process. Does nothing if TensorFlow is already imported.
+    The training command calls it.
+    """
+    if _backend(backend) != "tensorflow" and "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None
 
 
 def _backend(backend):

@@ -65,7 +65,9 @@ def _train(config, run_dir, resumed, verbose):
     import keras
 
     from vae_keras import callbacks as cb
-    from vae_keras.fitting import compile_kwargs, training_data
+    from vae_keras.fitting import compile_kwargs, hide_tensorflow, training_data
+
+    hide_tensorflow()  # under JAX and PyTorch: a quiet, faster start
     from vae_keras.models import VAE, load_vae
 
     print(f"vae-keras: Keras {keras.__version__}, backend {keras.backend.backend()} "
@@ -120,7 +122,7 @@ def _train(config, run_dir, resumed, verbose):
         cb.AtomicCheckpoint(run_dir, guard=guard),
     ]
     if config["tensorboard"]:
-        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+        callbacks.append(cb.TensorBoardScalars(run_dir / "tensorboard"))
     if os.environ.get(cb.INJECT_NAN_ENV):  # test-only fault injection, see callbacks.py
         callbacks.insert(0, cb.InjectNaN(int(os.environ[cb.INJECT_NAN_ENV])))
     if config["snapshots"]:
