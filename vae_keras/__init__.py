@@ -15,8 +15,10 @@ import sys
 
 __version__ = "0.1.0"
 
-# Public name -> the module that defines it. Every module listed here is
-# imported once Keras is, which registers its serializable classes.
+# Public name -> the module that defines it. docs/reference/api.md renders
+# exactly these (tests/test_api_docs.py checks it). The modules of the
+# capitalised names (the classes) are imported once Keras is, which registers
+# their Keras classes for loading.
 _EXPORTS = {
     "VAE": "vae_keras.models",
     "Sampling": "vae_keras.layers",
@@ -25,7 +27,11 @@ _EXPORTS = {
     "kl_divergence": "vae_keras.losses",
     "build_decoder": "vae_keras.networks",
     "build_encoder": "vae_keras.networks",
+    "Dataset": "vae_keras.data",
     "load_dataset": "vae_keras.data",
+    "elbo": "vae_keras.evaluate",
+    "evaluate_run": "vae_keras.evaluate",
+    "iwae_log_likelihood": "vae_keras.evaluate",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -42,8 +48,8 @@ def __dir__():
 
 
 def _register_with_keras():
-    """Imports the modules of `_EXPORTS`: their classes register with Keras's saving."""
-    for module in dict.fromkeys(_EXPORTS.values()):
+    """Imports the modules of the exported classes: they register with Keras's saving."""
+    for module in dict.fromkeys(m for name, m in _EXPORTS.items() if name[0].isupper()):
         importlib.import_module(module)
 
 

@@ -53,7 +53,26 @@ def write_status(run_dir, state, epochs_completed, message=""):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Adds `seconds` (wall time of the epoch, validation included) to the logs."""
+    """Adds `seconds` (wall time of the epoch, validation included) to the logs.
+
+    Later callbacks in the list (e.g. `keras.callbacks.CSVLogger`) and the
+    returned `History` then record it with the losses.
+
+    Example:
+
+    ```python
+    import keras
+    import numpy as np
+    from vae_keras import VAE
+    from vae_keras.callbacks import EpochTimer
+
+    vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
+    history = vae.fit(x, epochs=2, batch_size=64, verbose=0, callbacks=[EpochTimer()])
+    print(len(history.history["seconds"]))  # 2
+    ```
+    """
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -68,7 +87,18 @@ class StopOnDivergence(keras.callbacks.Callback):
 
     It checks once per epoch (a per-step check would force a device-to-host
     copy every step). Place it before `AtomicCheckpoint` so a diverged epoch
-    is never saved over the last good checkpoint.
+    is never saved over the last good checkpoint. It writes the reason to
+    `run_dir/status.json` and sets `diverged_at` to the 1-based epoch.
+
+    Args:
+        run_dir: The run folder, where `status.json` is written.
+
+    Example:
+
+    ```python
+    guard = StopOnDivergence("runs/my-run")
+    callbacks = [guard, AtomicCheckpoint("runs/my-run", guard=guard)]
+    ```
     """
 
     def __init__(self, run_dir):
@@ -98,6 +128,15 @@ class StopOnInterrupt(keras.callbacks.Callback):
     `KeyboardInterrupt` from plain Python in `on_epoch_end`, before the
     partial epoch can be logged or checkpointed. Place it first in the list.
     A second Ctrl-C interrupts at once.
+
+    Example:
+
+    ```python
+    try:
+        vae.fit(x, epochs=30, callbacks=[StopOnInterrupt(), EpochTimer()])
+    except KeyboardInterrupt:
+        print("stopped after a whole batch; the last checkpoint is intact")
+    ```
     """
 
     def __init__(self):
@@ -137,6 +176,26 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
     The model is written to a temporary file, then renamed over the previous
     checkpoint: a crash in the middle of a save leaves the last good one intact.
+    `run_dir/status.json` then records the number of completed epochs.
+
+    Args:
+        run_dir: An existing folder; the checkpoint is `run_dir/checkpoint.keras`.
+        guard: Optional `StopOnDivergence`: no save after it has stopped training.
+
+    Example:
+
+    ```python
+    import keras
+    import numpy as np
+    from vae_keras import VAE
+    from vae_keras.callbacks import AtomicCheckpoint
+
+    vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
+    vae.fit(x, epochs=1, batch_size=64, verbose=0, callbacks=[AtomicCheckpoint(".")])
+    print(keras.saving.load_model("checkpoint.keras").latent_dim)  # 2
+    ```
     """
 
     def __init__(self, run_dir, guard=None):

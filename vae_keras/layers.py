@@ -27,14 +27,20 @@ class Sampling(keras.layers.Layer):
         inputs: A pair `(mean, log_var)` of tensors of the same shape
             `(batch_size, latent_dim)`.
 
+    Returns:
+        A tensor `z` of the same shape: one draw per row.
+
     Example:
 
-    >>> import numpy as np
-    >>> mean = np.zeros((4, 2), "float32")
-    >>> log_var = np.zeros((4, 2), "float32")
-    >>> z = Sampling(seed=0)([mean, log_var])
-    >>> tuple(z.shape)
-    (4, 2)
+    ```python
+    import numpy as np
+    from vae_keras import Sampling
+
+    mean = np.zeros((4, 2), "float32")
+    log_var = np.zeros((4, 2), "float32")
+    z = Sampling(seed=0)([mean, log_var])
+    print(tuple(z.shape))  # (4, 2)
+    ```
     """
 
     def __init__(self, seed=None, **kwargs):
