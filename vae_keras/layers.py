@@ -24,11 +24,10 @@ class Sampling(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Call arguments:
-        inputs: A pair `(mean, log_var)` of tensors of the same shape
-            `(batch_size, latent_dim)`.
+        - `inputs`: a pair `(mean, log_var)` of tensors of the same shape
+          `(batch_size, latent_dim)`.
 
-    Returns:
-        A tensor `z` of the same shape: one draw per row.
+        It returns a tensor `z` of that shape: one draw per row.
 
     Example:
 

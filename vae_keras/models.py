@@ -45,11 +45,11 @@ class VAE(keras.Model):
         **kwargs: Base `keras.Model` keyword arguments, such as `name`.
 
     Call arguments:
-        inputs: Images of shape `(batch_size, height, width, channels)`.
-        training: Python boolean, passed to the encoder and decoder.
+        - `inputs`: images of shape `(batch_size, height, width, channels)`.
+        - `training`: Python boolean, passed to the encoder and decoder.
 
-    Call returns:
-        A dict of tensors: `mean`, `log_var`, `z` and `params` (see `call`).
+        It returns a dict of tensors `mean`, `log_var`, `z` and `params`
+        (see `call`).
 
     Example:
 
@@ -124,14 +124,16 @@ class VAE(keras.Model):
                 The noise is drawn either way.
 
         Returns:
-            A dict of four tensors, which `compute_loss` receives as `y_pred`.
-            `"mean"` and `"log_var"`: the parameters of q(z | x), each of shape
-            `(batch_size, latent_dim)`. `"z"`: one draw from it, same shape.
-            `"params"`: the decoder's raw output for that z, of shape
-            `(batch_size, height, width, channels * k)`: logits (Bernoulli),
-            or means before the sigmoid (Gaussian), followed on the channel
-            axis by raw log-variances when the variance is learned (k = 2;
-            otherwise k = 1).
+            A dict of four tensors, which `compute_loss` receives as `y_pred`:
+
+                - `"mean"` and `"log_var"`, the parameters of q(z | x), each of
+                  shape `(batch_size, latent_dim)`;
+                - `"z"`, one draw from it, of the same shape;
+                - `"params"`, the decoder's raw output for that z, of shape
+                  `(batch_size, height, width, channels * k)`: logits
+                  (Bernoulli), or means before the sigmoid (Gaussian), followed
+                  on the channel axis by raw log-variances when the variance is
+                  learned (k = 2; otherwise k = 1).
 
         Example:
 
@@ -171,9 +173,9 @@ class VAE(keras.Model):
             training: Whether Keras is training (unused).
 
         Returns:
-            A scalar tensor: the batch average of
-            `-log p(x | z) + beta * KL(q(z | x) || p(z))`, each term summed
-            over its dimensions, plus any weight regularization losses.
+            A scalar tensor, the batch average of
+                `-log p(x | z) + beta * KL(q(z | x) || p(z))`, each term summed
+                over its dimensions, plus any weight regularization losses.
 
         Example:
 
