@@ -26,8 +26,14 @@ def main(argv=None):
     """Runs the training CLI; returns the run folder. Bad input exits with code 2."""
     args = parse_args(argv)
     backend = check_backend()
+    if args.data_parallel and backend != "jax":
+        _fail(f"--data-parallel needs KERAS_BACKEND=jax (Keras's DataParallel runs on JAX "
+              f"only), got {backend}")
     if args.resume:
         config, run_dir = _resume_config(args)
+        if config.get("data_parallel") and backend != "jax":
+            _fail(f"--resume: the run used --data-parallel, which needs KERAS_BACKEND=jax, "
+                  f"got {backend}")
     else:
         config = {k: v for k, v in vars(args).items() if k not in ("resume", "verbose")}
         config["backend"] = backend
@@ -76,6 +82,10 @@ def _train(config, run_dir, resumed, verbose):
           f"of shape {data.image_shape}")
     print(f"run folder: {run_dir}")
 
+    if config.get("data_parallel"):
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        print(f"data parallel over {len(devices)} devices: {', '.join(devices)}")
     done = 0
     steps_per_epoch = math.ceil(len(data.x_train) / config["batch_size"])
     if resumed:
