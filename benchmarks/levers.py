@@ -24,6 +24,7 @@ replaced by ones, to price the random draw; the model is then not a VAE).
 import argparse
 import importlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -90,6 +91,30 @@ def build(lever, args, shape):
     return vae
 
 
+LABELS = {"default": "default (vae_keras/fitting.py)", "jit": "`jit_compile=True`",
+          "spe8": "`steps_per_execution=8`", "spe32": "`steps_per_execution=32`",
+          "fused-encoder": "one `Dense(2 * latent_dim)` head, split",
+          "no-trackers": "no metric updates", "no-noise": "no random draw (cost only)",
+          "plain": "plain loop"}
+
+
+def markdown(result):
+    """The result as a Markdown table, CPU time first (the steadier on a shared machine)."""
+    a, cpu, wall = result["args"], result["median_cpu"], result["median"]
+    lines = [f"Command: `{result.get('command', 'python benchmarks/levers.py')}`"
+             + (f"; load average {result['load']}" if result.get("load") else ""),
+             "",
+             f"| {result['backend']} variant | CPU s/epoch | Keras / plain, CPU | wall s/epoch "
+             "| Keras / plain, wall |",
+             "|---|---:|---:|---:|---:|"]
+    for name in cpu:
+        lines.append(f"| {LABELS.get(name, name)} | {cpu[name]:.2f} | {cpu[name] / cpu['plain']:.2f} "
+                     f"| {wall[name]:.2f} | {wall[name] / wall['plain']:.2f} |")
+    lines += ["", f"{a['rounds']} rounds, medians of rounds 2 and later; "
+              f"{a['hidden_dim']} hidden units, z = {a['latent_dim']}, batch {a['batch_size']}."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--levers", nargs="+", default=["default"],
@@ -102,9 +127,17 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", default=None)
     p.add_argument("--tiny", action="store_true", help="bundled subset, 512 images")
+    p.add_argument("--subset", type=int, default=None, help="train on the first N images only")
     p.add_argument("--torch-threads", type=int, default=1)
-    p.add_argument("--output", default=None, help="JSON file for the numbers")
+    p.add_argument("--output", default=None,
+                   help="JSON file for the numbers; a Markdown table goes beside it (.md)")
+    p.add_argument("--render", metavar="JSON", default=None,
+                   help="only rewrite the Markdown table of an earlier run's JSON")
     args = p.parse_args(argv)
+    if args.render:
+        source = Path(args.render)
+        source.with_suffix(".md").write_text(markdown(json.loads(source.read_text())))
+        return 0
     if args.rounds < 2:
         p.error("--rounds must be >= 2: the first round (compilation) is not counted")
     backend = keras.backend.backend()
@@ -117,30 +150,42 @@ def main(argv=None):
 
     data = load_dataset("mnist_subset" if args.tiny else "mnist",
                         data_dir=None if args.tiny else args.data_dir)
-    x = data.x_train[:512] if args.tiny else data.x_train
+    x = data.x_train[: 512 if args.tiny else args.subset]
     sys.path.insert(0, str(Path(__file__).parent))
     module, cls = PLAIN[backend]
     plain = getattr(importlib.import_module(module), cls)(
         x, data.x_test[:512], batch_size=args.batch_size, learning_rate=args.learning_rate,
         seed=args.seed, hidden_dim=args.hidden_dim, latent_dim=args.latent_dim)
     vaes = {lever: build(lever, args, x.shape[1:]) for lever in args.levers}
+    # Wall and process CPU seconds per epoch. On a machine shared with other jobs,
+    # wall time stretches with their load; CPU time much less.
     seconds = {name: [] for name in [*args.levers, "plain"]}
+    cpu = {name: [] for name in seconds}
+    load_start = os.getloadavg()[0]
     for _ in range(args.rounds):
         for lever, vae in vaes.items():
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             vae.fit(**training_data(x, args.batch_size, seed=args.seed), epochs=1, verbose=0)
             ops.convert_to_numpy(vae.trainable_weights[-1])  # the epoch's work is done
             seconds[lever].append(time.perf_counter() - start)
+            cpu[lever].append(time.process_time() - cpu_start)
+        cpu_start = time.process_time()
         seconds["plain"].append(plain.train_epoch())
+        cpu["plain"].append(time.process_time() - cpu_start)
     median = {name: statistics.median(s[1:]) for name, s in seconds.items()}
-    print(f"{backend}, {len(x)} images, {args.rounds} rounds; s/epoch median of rounds 2+")
+    median_cpu = {name: statistics.median(s[1:]) for name, s in cpu.items()}
+    print(f"{backend}, {len(x)} images, {args.rounds} rounds; per epoch, median of rounds 2+")
     for name in seconds:
-        print(f"  {name:14s} {median[name]:6.2f} s  Keras/plain {median[name] / median['plain']:.2f}"
-              f"  (all: {', '.join(f'{s:.2f}' for s in seconds[name])})")
+        print(f"  {name:14s} wall {median[name]:6.2f} s ({median[name] / median['plain']:.2f} x plain)"
+              f"  CPU {median_cpu[name]:6.2f} s ({median_cpu[name] / median_cpu['plain']:.2f} x plain)"
+              f"  wall, all rounds: {', '.join(f'{s:.2f}' for s in seconds[name])}")
     if args.output:
-        Path(args.output).write_text(json.dumps(
-            {"backend": backend, "args": vars(args), "seconds": seconds, "median": median},
-            indent=2) + "\n")
+        result = {"backend": backend, "args": vars(args), "seconds": seconds,
+                  "cpu_seconds": cpu, "median": median, "median_cpu": median_cpu,
+                  "command": "python benchmarks/levers.py " + " ".join(sys.argv[1:]),
+                  "load": f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"}
+        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+        Path(args.output).with_suffix(".md").write_text(markdown(result))
     return 0
 
 

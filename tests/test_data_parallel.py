@@ -12,7 +12,9 @@ def test_data_parallel_on_two_host_devices(tmp_path, backend):
     if backend != "jax":
         pytest.skip("DataParallel runs on JAX only (the error is tested below)")
     env = cli_env()
+    # First: XLA ignored the flag after cli_env's thread flags. CPU only, also on a GPU machine.
     env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2 " + env["XLA_FLAGS"]
+    env["JAX_PLATFORMS"] = "cpu"
     proc = run([*SMALL_RUN, "--epochs", "1", "--data-parallel", "--output-dir", tmp_path,
                 "--run-name", "dp"], env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
