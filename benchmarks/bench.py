@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import statistics
 import subprocess
@@ -214,12 +215,14 @@ def _load():
 
 def markdown(report):
     m, a = report["machine"], report["args"]
+    # The data folder is this machine's: the page shows where yours goes.
+    command = re.sub(r"--data-dir \S+", "--data-dir DIR", report["command"])
     lines = [
         f"Measured {report['date']} on {m['cpu']} ({m['cores']} cores, CPU only; load "
         f"average {m['load_average']} at the start, {report['load_average_end']} at the end), "
         f"Python {m['python']}.",
         "",
-        f"Command: `{report['command']}`",
+        f"Command: `{command}`",
         "",
         f"Model: {_sizes(report)} MLP, "
         f"Adam {a['learning_rate']:g}, batch {a['batch_size']}, {a['epochs']} epochs, "
