@@ -87,3 +87,19 @@ def test_fitting_training_data_shows_every_example_once_per_epoch_reshuffled(bac
     for order in epochs:
         assert sorted(order.tolist()) == list(range(10))
     assert epochs[0].tolist() != epochs[1].tolist()
+
+
+def test_levers_script_times_each_variant_and_the_plain_loop(tmp_path):
+    out = tmp_path / "levers.json"
+    cmd = [sys.executable, "benchmarks/levers.py", "--tiny", "--rounds", "2", "--hidden-dim", "16",
+           "--latent-dim", "2", "--levers", "default", "fused-encoder", "no-trackers", "no-noise",
+           "--output", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    names = ["default", "fused-encoder", "no-trackers", "no-noise", "plain"]
+    assert list(result["median_cpu"]) == names
+    for name in names:
+        assert len(result["seconds"][name]) == 2 and result["median"][name] > 0
+    table = out.with_suffix(".md").read_text()
+    assert table.count("\n| ") == 6  # header and five rows
