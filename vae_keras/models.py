@@ -126,14 +126,14 @@ class VAE(keras.Model):
         Returns:
             A dict of four tensors, which `compute_loss` receives as `y_pred`:
 
-                - `"mean"` and `"log_var"`, the parameters of q(z | x), each of
-                  shape `(batch_size, latent_dim)`;
-                - `"z"`, one draw from it, of the same shape;
-                - `"params"`, the decoder's raw output for that z, of shape
-                  `(batch_size, height, width, channels * k)`: logits
-                  (Bernoulli), or means before the sigmoid (Gaussian), followed
-                  on the channel axis by raw log-variances when the variance is
-                  learned (k = 2; otherwise k = 1).
+            - `"mean"` and `"log_var"`, the parameters of q(z | x), each of
+              shape `(batch_size, latent_dim)`;
+            - `"z"`, one draw from it, of the same shape;
+            - `"params"`, the decoder's raw output for that z, of shape
+              `(batch_size, height, width, channels * k)`: logits
+              (Bernoulli), or means before the sigmoid (Gaussian), followed
+              on the channel axis by raw log-variances when the variance is
+              learned (k = 2; otherwise k = 1).
 
         Example:
 
@@ -174,8 +174,8 @@ class VAE(keras.Model):
 
         Returns:
             A scalar tensor, the batch average of
-                `-log p(x | z) + beta * KL(q(z | x) || p(z))`, each term summed
-                over its dimensions, plus any weight regularization losses.
+            `-log p(x | z) + beta * KL(q(z | x) || p(z))`, each term summed
+            over its dimensions, plus any weight regularization losses.
 
         Example:
 
