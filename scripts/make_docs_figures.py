@@ -17,7 +17,9 @@ Two parts, each run through the package's and the tutorial's own commands:
    its comparison figures and table. They are copied to `docs/assets/figures/`
    with `figures.json` (backend, epochs, latent size, test ELBO and IWAE per
    run) and `captions.md`, the figure blocks with captions made from that JSON,
-   which the Results and Home pages include.
+   which the Results and Home pages include. The 2-D run is also exported by
+   `python -m vae_keras.export_web` into `docs/assets/explorer/` for the
+   in-browser latent explorer.
 
 Everything runs under one backend (`--backend`, default jax), in subprocesses.
 About 15 minutes on 2 CPU cores with the defaults.
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL_ASSETS = ROOT / "docs" / "assets" / "tutorial"
 FIGURE_ASSETS = ROOT / "docs" / "assets" / "figures"
+EXPLORER_ASSETS = ROOT / "docs" / "assets" / "explorer"  # the latent explorer's model files
 LATENT_DIMS = (2, 5, 10, 20)
 # Files copied from each run folder's figures/ (all of the 2-D run's; a few of the 20-D's).
 RUN_FIGURES = {
@@ -143,6 +146,7 @@ def make_results(env, args):
             (FIGURE_ASSETS / f"z{d}").mkdir(parents=True)
             for name in RUN_FIGURES[d]:
                 shutil.copy2(run_dir / "figures" / name, FIGURE_ASSETS / f"z{d}" / name)
+    make_explorer(env, sweep / "z2", args.data_dir)
     (FIGURE_ASSETS / "sweep").mkdir(parents=True)
     for name in SWEEP_FIGURES:
         shutil.copy2(sweep / name, FIGURE_ASSETS / "sweep" / name)
@@ -158,6 +162,12 @@ def make_results(env, args):
     }
     (FIGURE_ASSETS / "figures.json").write_text(json.dumps(record, indent=2) + "\n")
     write_captions(record)
+
+
+def make_explorer(env, run_dir, data_dir):
+    """The latent explorer's decoder and test codes (docs/explorer.md) from the 2-D run."""
+    run([sys.executable, "-m", "vae_keras.export_web", run_dir.relative_to(ROOT),
+         EXPLORER_ASSETS.relative_to(ROOT), "--data-dir", data_dir], env)
 
 
 def caption(run, what):

@@ -20,6 +20,8 @@ __version__ = "0.1.0"
 # their Keras classes for loading.
 _EXPORTS = {
     "VAE": "vae_keras.models",
+    "ConditionalVAE": "vae_keras.conditional",
+    "one_hot": "vae_keras.conditional",
     "Sampling": "vae_keras.layers",
     "bernoulli_nll": "vae_keras.losses",
     "gaussian_nll": "vae_keras.losses",

@@ -105,6 +105,9 @@ def build_parser(prog="python -m vae_keras.train"):
                    help="folder with the raw files (IDX or frey_rawface.mat); "
                    "default: $VAE_KERAS_DATA, else download into ~/.keras/datasets")
     p.add_argument("--arch", default="mlp", choices=ARCHITECTURES, help="encoder/decoder type")
+    p.add_argument("--conditional", action="store_true",
+                   help="train a conditional VAE: encoder and decoder also see the "
+                   "one-hot label (needs a labelled data set, not frey_face)")
     p.add_argument("--latent-dim", type=positive_int, default=2, help="size of z")
     p.add_argument("--hidden-dim", type=positive_int, default=512, help="width of hidden layers")
     p.add_argument("--hidden-layers", type=positive_int, default=1,
@@ -143,6 +146,9 @@ def parse_args(argv=None):
     """Parses and checks the options; a bad one exits with a one-line error (code 2)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.conditional and args.dataset == "frey_face":
+        parser.error("argument --conditional: frey_face has no labels to condition on; "
+                     "use mnist, fashion_mnist or mnist_subset")
     if args.resume:
         extra = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
                  if k not in RESUME_OPTIONS and v != parser.get_default(k)]

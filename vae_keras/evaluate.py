@@ -38,13 +38,15 @@ LOG_2PI = math.log(2.0 * math.pi)
 UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples")
 
 
-def log_weights(vae, x, eps):
+def log_weights(vae, x, eps, labels=None):
     """Importance log-weights and ELBO terms for the draws `eps` (all `keras.ops`).
 
     Args:
         vae: A `VAE`.
         x: Images `(B, H, W, C)`.
         eps: Standard normal noise `(B, k, latent_dim)`: k draws per image.
+        labels: For a `ConditionalVAE`, one-hot labels `(B, num_classes)`:
+            q and p then condition on them, and the bound is on log p(x | y).
 
     Returns:
         `(log_w, reconstruction, kl)`: `log_w[b, i] = log p(x_b, z_i) - log q(z_i | x_b)`
@@ -53,9 +55,11 @@ def log_weights(vae, x, eps):
         is the closed-form KL(q(z|x) || p(z)).
     """
     batch, k, latent_dim = ops.shape(eps)
-    mean, log_var = vae.encoder(x, training=False)
+    mean, log_var = vae.encoder(x if labels is None else [x, labels], training=False)
     z = mean[:, None] + ops.exp(0.5 * log_var)[:, None] * eps
-    params = vae.decoder(ops.reshape(z, (-1, latent_dim)), training=False)
+    z_flat = ops.reshape(z, (-1, latent_dim))
+    params = vae.decoder(z_flat if labels is None else [z_flat, ops.repeat(labels, k, axis=0)],
+                         training=False)
     repeated = ops.repeat(x, k, axis=0)  # image-major, like the reshaped z
     reconstruction = ops.reshape(vae.reconstruction_loss(repeated, params), (batch, k))
     log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=-1)
@@ -64,14 +68,15 @@ def log_weights(vae, x, eps):
     return log_w, reconstruction, kl_divergence(mean, log_var)
 
 
-def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
+def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0, labels=None):
     """Per-image estimates from `k` draws of z (NumPy dict, nats).
 
     `log_likelihood`: the importance-weighted bound log (1/k) sum_i w_i;
     `reconstruction_loss`: -log p(x|z) averaged over the k draws;
     `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
     The noise comes from NumPy with `seed`, the same on every backend; the
-    model runs on `batch_size` images (`k` codes each) per call.
+    model runs on `batch_size` images (`k` codes each) per call. `labels`:
+    one-hot rows for a `ConditionalVAE` (the estimates are then of log p(x | y)).
     """
     x = np.asarray(x, dtype="float32")
     eps = np.random.default_rng(seed).standard_normal((len(x), k, vae.latent_dim))
@@ -81,7 +86,8 @@ def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
     for i in range(0, len(x), batch_size):
         log_w, reconstruction, kl = log_weights(
             vae, ops.convert_to_tensor(x[i: i + batch_size]),
-            ops.convert_to_tensor(eps[i: i + batch_size]))
+            ops.convert_to_tensor(eps[i: i + batch_size]),
+            None if labels is None else ops.convert_to_tensor(labels[i: i + batch_size]))
         parts["log_likelihood"].append(ops.logsumexp(log_w, axis=1) - math.log(k))
         parts["reconstruction_loss"].append(ops.mean(reconstruction, axis=1))
         parts["kl_loss"].append(kl)
@@ -91,25 +97,29 @@ def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
     return out
 
 
-def iwae_log_likelihood(vae, x, k=DEFAULT_K, batch_size=DEFAULT_BATCH, seed=0):
+def iwae_log_likelihood(vae, x, k=DEFAULT_K, batch_size=DEFAULT_BATCH, seed=0, labels=None):
     """Importance-weighted estimate of log p(x) with `k` samples, per image (NumPy, nats)."""
-    return estimate(vae, x, k, batch_size, seed)["log_likelihood"]
+    return estimate(vae, x, k, batch_size, seed, labels)["log_likelihood"]
 
 
-def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
+def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0, labels=None):
     """The ELBO per image, its reconstruction term averaged over `num_draws` draws of z.
 
     Returns a dict of NumPy arrays: `elbo`, `reconstruction_loss` (-E_q log p(x|z))
     and `kl_loss` (closed form), in nats per image, `elbo = -(rec + kl)`.
     """
-    out = estimate(vae, x, num_draws, batch_size, seed)
+    out = estimate(vae, x, num_draws, batch_size, seed, labels)
     return {key: out[key] for key in ("elbo", "reconstruction_loss", "kl_loss")}
 
 
-def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
-    """Test-set averages: ELBO and its terms, and the IWAE log-likelihood (floats, nats)."""
-    terms = elbo(vae, x, num_draws, batch_size, seed)
-    log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1)
+def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0,
+                 labels=None):
+    """Test-set averages: ELBO and its terms, and the IWAE log-likelihood (floats, nats).
+
+    With one-hot `labels` (a `ConditionalVAE`) they bound log p(x | y) instead.
+    """
+    terms = elbo(vae, x, num_draws, batch_size, seed, labels)
+    log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1, labels)
     metrics = {key: float(np.mean(value)) for key, value in terms.items()}
     metrics.update(
         neg_elbo=-metrics["elbo"],
@@ -184,10 +194,14 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         config = _read_config(run_dir)
     if dataset is None:
         dataset = load_dataset(config.get("dataset", "mnist"), config.get("data_dir"))
+    from vae_keras.conditional import ConditionalVAE, one_hot
+
+    conditional = isinstance(model, ConditionalVAE)
     x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
+    labels = one_hot(dataset.y_test[:len(x_test)], model.num_classes) if conditional else None
     metrics = {key if key in UNPREFIXED else f"test_{key}": value
                for key, value in test_metrics(model, x_test, k, num_draws, batch_size,
-                                              seed).items()}
+                                              seed, labels).items()}
     metrics["evaluation_backend"] = keras.backend.backend()
     path = run_dir / "metrics.json"
     try:
@@ -197,6 +211,11 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
     write_json_atomically(path, {**existing, **metrics})
     if figures:
         info = RunInfo.from_run_dir(run_dir)
+        if conditional:
+            from vae_keras.conditional_plots import write_figures as write_conditional
+
+            write_conditional(model, dataset, info, run_dir / "figures", seed=seed)
+            return metrics
         write_figures(model, dataset, info, run_dir / "figures", seed=seed,
                       snapshots=run_dir / "snapshots.npz", scatter_method=scatter_method,
                       **figure_kwargs)
@@ -345,8 +364,9 @@ def main(argv=None):
                            batch_size=args.batch_size, seed=args.seed,
                            figures=not args.no_figures, model=model,
                            scatter_method=args.scatter, max_test=args.max_test)
+    given = " | y" if type(model).__name__ == "ConditionalVAE" else ""
     print(f"test ELBO {metrics['test_elbo']:.2f} nats ({metrics['elbo_draws']} draws); "
-          f"IWAE log p(x) {metrics['test_log_likelihood']:.2f} nats "
+          f"IWAE log p(x{given}) {metrics['test_log_likelihood']:.2f} nats "
           f"(k={metrics['iwae_k']}); written to {Path(args.run_dir) / 'metrics.json'}")
     return metrics
 

@@ -65,7 +65,7 @@ def compile_kwargs(backend=None):
     return {}
 
 
-def training_data(x, batch_size, seed=None, backend=None):
+def training_data(x, batch_size, seed=None, backend=None, labels=None):
     """Keyword arguments for `VAE.fit` that feed the in-memory images `x` fast.
 
     Use as `vae.fit(**training_data(x, batch_size, seed), epochs=...)`. The
@@ -76,6 +76,9 @@ def training_data(x, batch_size, seed=None, backend=None):
     tensor: a shuffled index stream, batched, then gathered, with tf.data's
     autotuning off (with it on, dropping the previous epoch's iterator
     sometimes stalled for ~1.8 s). Elsewhere it is the array itself.
+
+    With `labels` (e.g. one-hot rows for a `ConditionalVAE`), each batch is
+    the pair `(images, labels)`, shuffled together: the model's `x`.
     """
     if _backend(backend) == "tensorflow":
         import tensorflow as tf
@@ -84,10 +87,16 @@ def training_data(x, batch_size, seed=None, backend=None):
         order = tf.data.Dataset.range(len(x)).shuffle(
             len(x), seed=seed, reshuffle_each_iteration=True
         )
-        dataset = order.batch(batch_size).map(lambda i: tf.gather(images, i))
+        if labels is None:
+            dataset = order.batch(batch_size).map(lambda i: tf.gather(images, i))
+        else:  # a 1-tuple: Keras reads its one element, the pair, as x (not as x, y)
+            targets = tf.constant(labels)
+            dataset = order.batch(batch_size).map(
+                lambda i: ((tf.gather(images, i), tf.gather(targets, i)),))
         options = tf.data.Options()
         options.autotune.enabled = False
         # shuffle=False only stops Keras warning that it cannot shuffle a
         # dataset: this one reshuffles itself every epoch.
         return {"x": dataset.with_options(options), "shuffle": False}
-    return {"x": x, "batch_size": batch_size, "shuffle": True}
+    return {"x": x if labels is None else (x, labels), "batch_size": batch_size,
+            "shuffle": True}

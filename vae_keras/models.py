@@ -101,17 +101,21 @@ class VAE(keras.Model):
         self.seed = seed
         learned_variance = likelihood == "gaussian" and decoder_std is None
         size = dict(hidden_dim=hidden_dim, num_hidden_layers=num_hidden_layers, arch=arch)
-        self.encoder = build_encoder(self.image_shape, latent_dim, **size)
-        self.decoder = build_decoder(
-            self.image_shape, latent_dim, params_per_pixel=2 if learned_variance else 1,
-            **size,
-        )
+        self.encoder, self.decoder = self._build_networks(
+            latent_dim, size, params_per_pixel=2 if learned_variance else 1)
         self.sampling = Sampling(seed=seed, name="sampling")
         # Assigned metrics are tracked by Keras, reset every epoch and reported
         # next to `loss` by fit() and evaluate().
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
         self.built = True
+
+    def _build_networks(self, latent_dim, size, params_per_pixel):
+        """The encoder q(z | x) and decoder p(x | z); `ConditionalVAE` overrides it."""
+        encoder = build_encoder(self.image_shape, latent_dim, **size)
+        decoder = build_decoder(self.image_shape, latent_dim,
+                                params_per_pixel=params_per_pixel, **size)
+        return encoder, decoder
 
     def call(self, inputs, training=None):
         """Encodes `inputs`, draws one z per image and decodes it.
@@ -311,6 +315,8 @@ def load_vae(path):
         ValueError: with a one-line reason, if the file cannot be loaded
             safely or does not hold a `VAE`.
     """
+    import vae_keras.conditional  # noqa: F401  (registers ConditionalVAE, a VAE)
+
     try:
         model = keras.models.load_model(path, safe_mode=True)
     except Exception as e:

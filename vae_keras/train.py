@@ -68,9 +68,14 @@ def _train(config, run_dir, resumed, verbose):
     data = _load_data(config, load_dataset, DataError)  # before Keras: bad data fails fast
     if config.get("arch") == "conv" and conv_shape_error(data.image_shape):
         _fail(f"--arch conv: {conv_shape_error(data.image_shape)}")
+    conditional = config.get("conditional", False)
+    if conditional and data.y_train is None:
+        _fail(f"--conditional needs labels, and {data.name} has none: "
+              "use mnist, fashion_mnist or mnist_subset")
     import keras
 
     from vae_keras import callbacks as cb
+    from vae_keras.conditional import ConditionalVAE, model_inputs, one_hot
     from vae_keras.fitting import compile_kwargs, hide_tensorflow, training_data
 
     hide_tensorflow()  # under JAX and PyTorch: a quiet, faster start
@@ -106,9 +111,13 @@ def _train(config, run_dir, resumed, verbose):
                       likelihood=data.likelihood, train_size=len(data.x_train),
                       test_size=len(data.x_test), keras_version=keras.__version__)
         keras.utils.set_random_seed(config["seed"])  # the initial weights come from it too
+        model_class, extra = VAE, {}
+        if conditional:
+            model_class, extra = ConditionalVAE, {"num_classes": int(data.y_train.max()) + 1}
+            config.update(extra)
         try:
-            vae = VAE(
-                image_shape=data.image_shape, latent_dim=config["latent_dim"],
+            vae = model_class(
+                **extra, image_shape=data.image_shape, latent_dim=config["latent_dim"],
                 hidden_dim=config["hidden_dim"], num_hidden_layers=config["hidden_layers"],
                 arch=config["arch"], likelihood=data.likelihood,
                 decoder_std=config["decoder_std"], beta=config["beta"], seed=config["seed"],
@@ -135,7 +144,7 @@ def _train(config, run_dir, resumed, verbose):
         callbacks.append(cb.TensorBoardScalars(run_dir / "tensorboard"))
     if os.environ.get(cb.INJECT_NAN_ENV):  # test-only fault injection, see callbacks.py
         callbacks.insert(0, cb.InjectNaN(int(os.environ[cb.INJECT_NAN_ENV])))
-    if config["snapshots"]:
+    if config["snapshots"] and not conditional:  # the snapshots encode images alone
         from vae_keras.snapshots import TrainingSnapshots
 
         labels = None if data.y_test is None else data.y_test[:2000]
@@ -145,9 +154,12 @@ def _train(config, run_dir, resumed, verbose):
     if done < config["epochs"]:
         vae.fit(
             # The images, shuffled every epoch, fed the fastest way for the backend.
-            **training_data(data.x_train, config["batch_size"], seed=config["seed"] + done),
+            **training_data(data.x_train, config["batch_size"], seed=config["seed"] + done,
+                            labels=one_hot(data.y_train, vae.num_classes) if conditional
+                            else None),
             epochs=config["epochs"], initial_epoch=done,
-            validation_data=(data.x_test,), validation_batch_size=EVAL_BATCH_SIZE,
+            validation_data=(model_inputs(vae, data.x_test, data.y_test),),
+            validation_batch_size=EVAL_BATCH_SIZE,
             callbacks=callbacks, verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
         )
     if guard.diverged_at is not None:
@@ -160,12 +172,14 @@ def _train(config, run_dir, resumed, verbose):
     tmp = run_dir / f"model.tmp-{os.getpid()}.keras"
     vae.save(tmp)
     os.replace(tmp, run_dir / MODEL_FILE)
-    test = vae.evaluate(data.x_test, batch_size=EVAL_BATCH_SIZE, verbose=0, return_dict=True)
+    test = vae.evaluate(model_inputs(vae, data.x_test, data.y_test), batch_size=EVAL_BATCH_SIZE,
+                        verbose=0, return_dict=True)
     metrics = {f"test_{k}": float(v) for k, v in test.items()}
     metrics.update(epochs=config["epochs"], train_seconds=time.perf_counter() - start)
     cb.write_json(run_dir / "metrics.json", metrics)
     cb.write_status(run_dir, "completed", config["epochs"])
-    print(f"test negative ELBO {metrics['test_loss']:.2f} nats "
+    print(f"test negative ELBO{' (conditional on the label)' * conditional} "
+          f"{metrics['test_loss']:.2f} nats "
           f"(reconstruction {metrics['test_reconstruction_loss']:.2f} + KL {metrics['test_kl_loss']:.2f})")
     if config["evaluate"]:
         from vae_keras.evaluate import evaluate_run
@@ -208,7 +222,8 @@ def _load_data(config, load_dataset, DataError):
 
 def _new_run_dir(args, backend):
     name = args.run_name or (
-        f"{args.dataset}-{args.arch}-z{args.latent_dim}-{backend}-"
+        f"{args.dataset}-{args.arch}{'-conditional' * args.conditional}-z{args.latent_dim}-"
+        f"{backend}-"
         f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
     )
     run_dir = Path(args.output_dir).expanduser() / name
