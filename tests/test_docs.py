@@ -256,25 +256,3 @@ def test_screenshots(server, browser):
             stem = rel.strip("/").replace("/", "-") or "home"
             page.screenshot(path=folder / f"{stem}-{name}.png", full_page=True)
         context.close()
-
-
-def api_objects():
-    """The objects that docs/reference/api.md renders with mkdocstrings (`::: module.name`)."""
-    page = (DOCS / "reference" / "api.md").read_text()
-    return re.findall(r"^::: ([\w.]+)$", page, flags=re.M)
-
-
-@pytest.mark.parametrize("path", api_objects())
-def test_api_page_examples_run(path):
-    """The docstring examples shown on the API page are Python on the site too: run them."""
-    import doctest
-    import importlib
-
-    module_name, name = path.rsplit(".", 1)
-    obj = getattr(importlib.import_module(module_name), name)
-    tests = [t for t in doctest.DocTestFinder().find(obj, name, globs={obj.__name__: obj})
-             if t.examples]
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0, f"{runner.failures} docstring example(s) of {path} failed"

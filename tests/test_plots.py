@@ -143,3 +143,16 @@ def test_tile_layout():
     images = np.zeros((5, 3, 2, 1))
     grid = plots.tile(images, ncols=2, pad=1)
     assert grid.shape == (3 * 3 + 2, 2 * 2 + 1)
+
+
+@pytest.mark.parametrize("config, shown", [
+    ({"dataset": "mnist", "dataset_used": "mnist_subset", "train_size": 8000}, "mnist_subset"),
+    # The size alone decides nothing: a run on 8,000 images of real full MNIST data is MNIST.
+    ({"dataset": "mnist", "dataset_used": "mnist", "train_size": 8000}, "mnist"),
+    ({"dataset": "fashion_mnist"}, "fashion_mnist"),  # runs from before dataset_used
+])
+def test_run_info_names_the_data_the_run_used(tmp_path, config, shown):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps({"latent_dim": 2, **config}))
+    assert plots.RunInfo.from_run_dir(tmp_path).dataset == shown

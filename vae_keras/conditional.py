@@ -19,6 +19,14 @@ from vae_keras.networks import _check, build_decoder
 def one_hot(labels, num_classes):
     """Integer labels `(n,)` as float32 one-hot rows `(n, num_classes)` (NumPy).
 
+    Example:
+
+    ```python
+    from vae_keras import one_hot
+
+    print(one_hot([2, 0], 3).tolist())  # [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    ```
+
     Raises:
         ValueError: if a label is not an integer in `[0, num_classes)`.
     """
@@ -83,16 +91,19 @@ class ConditionalVAE(VAE):
 
     Example:
 
-    >>> import keras, numpy as np
-    >>> from vae_keras.conditional import one_hot
-    >>> cvae = ConditionalVAE(num_classes=10, latent_dim=2, hidden_dim=64, seed=0)
-    >>> cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    >>> rng = np.random.default_rng(0)
-    >>> x = rng.random((256, 28, 28, 1), dtype="float32")
-    >>> y = one_hot(rng.integers(0, 10, 256), 10)
-    >>> history = cvae.fit((x, y), epochs=1, batch_size=64, verbose=0)
-    >>> cvae.sample(3, labels=[7, 7, 7]).shape
-    (3, 28, 28, 1)
+    ```python
+    import keras
+    import numpy as np
+    from vae_keras import ConditionalVAE, one_hot
+
+    cvae = ConditionalVAE(num_classes=10, latent_dim=2, hidden_dim=64, seed=0)
+    cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 28, 28, 1), dtype="float32")
+    y = one_hot(rng.integers(0, 10, 256), 10)
+    history = cvae.fit((x, y), epochs=1, batch_size=64, verbose=0)
+    print(cvae.sample(3, labels=[7, 7, 7]).shape)  # (3, 28, 28, 1)
+    ```
     """
 
     def __init__(self, num_classes=10, **kwargs):

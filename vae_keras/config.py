@@ -133,6 +133,9 @@ def build_parser(prog="python -m vae_keras.train"):
                    help="skip the per-epoch snapshots behind the progress GIFs")
     p.add_argument("--no-tensorboard", dest="tensorboard", action="store_false",
                    help="skip the TensorBoard logs")
+    p.add_argument("--data-parallel", action="store_true",
+                   help="JAX only: split each batch over all visible devices "
+                   "(keras.distribution.DataParallel)")
     p.add_argument("--verbose", type=int, default=None, choices=(0, 1, 2),
                    help="Keras progress: 0 silent, 1 progress bar, 2 one line per epoch "
                    "(default: 1 in a terminal, else 2)")

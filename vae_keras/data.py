@@ -43,7 +43,15 @@ SUBSET_WARNING = (
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """Train and test images of shape (n, height, width, 1) in [0, 1], with labels if any."""
+    """Train and test images of shape (n, height, width, 1) in [0, 1], with labels if any.
+
+    Attributes:
+        name: The data set's name, as given to `load_dataset`.
+        x_train: Training images, float32.
+        x_test: Test images, float32.
+        y_train: Integer labels of the training images, or `None` (Frey Face).
+        y_test: Integer labels of the test images, or `None`.
+    """
 
     name: str
     x_train: np.ndarray
@@ -74,11 +82,17 @@ def load_dataset(name="mnist", data_dir=None):
             If full MNIST can be neither found nor downloaded, the bundled
             subset is used, with a warning.
 
+    Returns:
+        A `Dataset`.
+
     Example:
 
-    >>> data = load_dataset("mnist_subset")
-    >>> data.x_train.shape, data.x_test.shape
-    ((8000, 28, 28, 1), (2000, 28, 28, 1))
+    ```python
+    from vae_keras import load_dataset
+
+    data = load_dataset("mnist_subset")
+    print(data.x_train.shape, data.x_test.shape)  # (8000, 28, 28, 1) (2000, 28, 28, 1)
+    ```
     """
     if name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")

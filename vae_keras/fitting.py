@@ -5,7 +5,27 @@ measured in one process on the 2-core shared CPU described in
 docs/performance.md; see that page for the full tables.
 """
 
+import sys
+
 import keras
+
+
+def hide_tensorflow(backend=None):
+    """Makes `import tensorflow` fail in this process, unless the backend is TensorFlow.
+
+    Keras imports TensorFlow whenever it is installed, even under JAX and
+    PyTorch: `keras.utils.set_random_seed` seeds it (for tf.data pipelines,
+    which this package uses only on TensorFlow) and `Model.save` checks
+    whether objects are TensorFlow shapes or dtypes. That import costs
+    seconds and prints TensorFlow's CUDA, oneDNN and absl log lines. A `None`
+    in `sys.modules` makes Python raise `ImportError` for the module, which
+    Keras (and the `tensorboard` package) treat as "TensorFlow is not
+    installed". Call it before Keras first looks for TensorFlow; it lasts for
+    the rest of the process. Does nothing if TensorFlow is already imported.
+    The training command calls it.
+    """
+    if _backend(backend) != "tensorflow" and "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None
 
 
 def _backend(backend):
@@ -18,26 +38,28 @@ def compile_kwargs(backend=None):
     Example: `vae.compile(optimizer=keras.optimizers.Adam(1e-3), **compile_kwargs())`.
     """
     backend = _backend(backend)
-    if backend == "tensorflow":
-        # 32 steps per tf.function call: median epoch 8.97 s against 10.86 s
-        # for the defaults (same run, full MNIST, 784-400-20), 7.59 s together
-        # with the tf.data input of `training_data` (loaded machine). In
-        # benchmarks/bench.py on a quiet machine, Keras / plain tf.function
-        # loop: 0.80 with both (results.md) against 1.17 with Keras's
-        # defaults (results-naive-tensorflow.md). XLA
+    if backend in ("tensorflow", "jax"):
+        # TensorFlow: 32 steps per tf.function call: median epoch 8.97 s
+        # against 10.86 s for the defaults (same run, full MNIST, 784-400-20),
+        # 7.59 s together with the tf.data input of `training_data` (loaded
+        # machine). In benchmarks/bench.py on a quiet machine, Keras / plain
+        # tf.function loop: 0.80 with both (results.md) against 1.17 with
+        # Keras's defaults (results-naive-tensorflow.md). XLA
         # (jit_compile=True) on CPU gave 9.95 s, within noise of the default:
         # left to Keras's "auto" (XLA on GPU only).
+        # JAX: Keras 3.15 runs steps_per_execution as a Python loop over its
+        # jitted step, so it saves fit's per-step Python work (callbacks,
+        # logs) 31 times in 32: Keras / plain CPU time 1.07 against 1.15 for
+        # the default, in each of two runs (benchmarks/levers-jax*.md, loaded
+        # machine). jit_compile=True is what "auto" already means on JAX.
         return {"steps_per_execution": 32}
-    # JAX: Keras's default (a jitted step) is at plain-loop speed (Keras /
-    # plain 1.07 on a quiet machine) once the losses flatten images before
-    # their per-pixel arithmetic (see losses._flatten_examples); Keras runs
-    # steps_per_execution as a Python loop over that step, which made it
-    # slower (8: 9.10 s, 32: 12.5 s against 6.38 s per epoch, loaded machine).
     # PyTorch: steps_per_execution is unsupported; jit_compile=True
     # (torch.compile) spent 70 s compiling and recompiling (the last batch
     # of an epoch is smaller) and its epochs were no faster than eager, so
     # eager stays (Keras's "auto"). Keras / plain is 1.7-1.8: Keras's per-step
-    # Python work, not a setting. Not set here either: on a CPU shared with
+    # Python work, not a setting (benchmarks/levers-torch.md: one fused
+    # encoder head, no metric updates or no random draw change nothing
+    # measurable). Not set here either: on a CPU shared with
     # other jobs, torch's default of one OpenMP thread per core made each
     # step 5-20x slower than torch.set_num_threads(1).
     return {}

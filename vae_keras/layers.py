@@ -24,17 +24,22 @@ class Sampling(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Call arguments:
-        inputs: A pair `(mean, log_var)` of tensors of the same shape
-            `(batch_size, latent_dim)`.
+        - `inputs`: a pair `(mean, log_var)` of tensors of the same shape
+          `(batch_size, latent_dim)`.
+
+        It returns a tensor `z` of that shape: one draw per row.
 
     Example:
 
-    >>> import numpy as np
-    >>> mean = np.zeros((4, 2), "float32")
-    >>> log_var = np.zeros((4, 2), "float32")
-    >>> z = Sampling(seed=0)([mean, log_var])
-    >>> tuple(z.shape)
-    (4, 2)
+    ```python
+    import numpy as np
+    from vae_keras import Sampling
+
+    mean = np.zeros((4, 2), "float32")
+    log_var = np.zeros((4, 2), "float32")
+    z = Sampling(seed=0)([mean, log_var])
+    print(tuple(z.shape))  # (4, 2)
+    ```
     """
 
     def __init__(self, seed=None, **kwargs):

@@ -18,12 +18,16 @@ MIN_DECODER_LOG_VAR = -7.0
 
 @keras.saving.register_keras_serializable(package="vae_keras")
 class VAE(keras.Model):
-    """Variational autoencoder (Kingma & Welling, 2014), backend-agnostic.
+    """Variational autoencoder (Kingma & Welling, 2014) that trains on JAX, PyTorch and TensorFlow.
 
-    `call(x)` returns a dict with the posterior `mean` and `log_var`, a sample
-    `z` and the decoder's raw `params` (logits for Bernoulli, means and maybe
-    log-variances for Gaussian). The loss is written in `compute_loss`, the one
-    override that Keras runs in `fit` and `evaluate` on every backend.
+    The encoder maps an image to the mean and log-variance of a diagonal
+    Gaussian q(z | x); a `Sampling` layer draws z from it with the
+    reparameterization trick; the decoder maps z to the parameters of
+    p(x | z). `compile` and `fit` work as for any Keras model: the loss, the
+    negative ELBO, is written in `compute_loss`, the one override that Keras
+    runs in `fit` and `evaluate` on every backend, so no labels are passed.
+    `fit` and `evaluate` report `loss`, `reconstruction_loss` and `kl_loss`,
+    each in nats per example.
 
     Args:
         image_shape: `(height, width, channels)` of the data.
@@ -38,16 +42,28 @@ class VAE(keras.Model):
         beta: Weight of the KL term (1.0 is the ELBO; other values give a
             beta-VAE objective, and `loss` is then that objective).
         seed: Seed of the sampling noise.
+        **kwargs: Base `keras.Model` keyword arguments, such as `name`.
+
+    Call arguments:
+        - `inputs`: images of shape `(batch_size, height, width, channels)`.
+        - `training`: Python boolean, passed to the encoder and decoder.
+
+        It returns a dict of tensors `mean`, `log_var`, `z` and `params`
+        (see `call`).
 
     Example:
 
-    >>> import keras, numpy as np
-    >>> vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
-    >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    >>> x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
-    >>> history = vae.fit(x, epochs=1, batch_size=64, verbose=0)
-    >>> sorted(history.history)
-    ['kl_loss', 'loss', 'reconstruction_loss']
+    ```python
+    import keras
+    import numpy as np
+    from vae_keras import VAE
+
+    vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
+    history = vae.fit(x, epochs=1, batch_size=64, verbose=0)
+    print(sorted(history.history))  # ['kl_loss', 'loss', 'reconstruction_loss']
+    ```
     """
 
     def __init__(
@@ -102,6 +118,39 @@ class VAE(keras.Model):
         return encoder, decoder
 
     def call(self, inputs, training=None):
+        """Encodes `inputs`, draws one z per image and decodes it.
+
+        Args:
+            inputs: Images of shape `(batch_size, height, width, channels)`;
+                for the Bernoulli likelihood, values in [0, 1].
+            training: Python boolean, passed to the encoder and decoder
+                (`fit` sets it to `True`, `evaluate` and `predict` to `False`).
+                The noise is drawn either way.
+
+        Returns:
+            A dict of four tensors, which `compute_loss` receives as `y_pred`:
+
+            - `"mean"` and `"log_var"`, the parameters of q(z | x), each of
+              shape `(batch_size, latent_dim)`;
+            - `"z"`, one draw from it, of the same shape;
+            - `"params"`, the decoder's raw output for that z, of shape
+              `(batch_size, height, width, channels * k)`: logits
+              (Bernoulli), or means before the sigmoid (Gaussian), followed
+              on the channel axis by raw log-variances when the variance is
+              learned (k = 2; otherwise k = 1).
+
+        Example:
+
+        ```python
+        import numpy as np
+        from vae_keras import VAE
+
+        vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+        out = vae(np.zeros((3, 28, 28, 1), "float32"))
+        print({k: tuple(v.shape) for k, v in out.items()})
+        # {'mean': (3, 2), 'log_var': (3, 2), 'z': (3, 2), 'params': (3, 28, 28, 1)}
+        ```
+        """
         mean, log_var = self.encoder(inputs, training=training)
         z = self.sampling([mean, log_var])
         params = self.decoder(z, training=training)
@@ -115,6 +164,36 @@ class VAE(keras.Model):
         return losses.gaussian_nll(x, mean, log_var)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The negative ELBO of the batch, in nats per example: what `fit` minimises.
+
+        Keras calls this in `fit` and `evaluate` with the output of `call`; it
+        also updates the `reconstruction_loss` and `kl_loss` metrics.
+
+        Args:
+            x: The input images.
+            y: Unused (a VAE has no targets; `fit(x)` passes none).
+            y_pred: The dict returned by `call` on `x`.
+            sample_weight: Optional per-example weights, shape `(batch_size,)`.
+            training: Whether Keras is training (unused).
+
+        Returns:
+            A scalar tensor, the batch average of
+            `-log p(x | z) + beta * KL(q(z | x) || p(z))`, each term summed
+            over its dimensions, plus any weight regularization losses.
+
+        Example:
+
+        ```python
+        import keras
+        import numpy as np
+        from vae_keras import VAE
+
+        vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+        x = np.full((8, 28, 28, 1), 0.5, "float32")
+        loss = vae.compute_loss(x, y_pred=vae(x))
+        print(keras.ops.convert_to_numpy(loss) > 0)  # True
+        ```
+        """
         # The negative ELBO: E_q[-log p(x|z)] + KL(q(z|x) || p(z)), estimated
         # with the single z drawn in call(). Each term is summed over its
         # dimensions (pixels, latent units) and averaged over the batch only.

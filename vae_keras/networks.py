@@ -45,6 +45,17 @@ def build_encoder(
     Returns:
         A functional `keras.Model` with outputs `[mean, log_var]`, each of shape
         `(batch_size, latent_dim)`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from vae_keras import build_encoder
+
+    encoder = build_encoder((28, 28, 1), latent_dim=2, hidden_dim=64)
+    mean, log_var = encoder(np.zeros((5, 28, 28, 1), "float32"))
+    print(tuple(mean.shape), tuple(log_var.shape))  # (5, 2) (5, 2)
+    ```
     """
     _check(input_shape, latent_dim, hidden_dim, num_hidden_layers, arch)
     x = inputs = keras.Input(shape=tuple(input_shape), name="image")
@@ -86,6 +97,17 @@ def build_decoder(
     Returns:
         A functional `keras.Model` whose output has shape
         `(batch_size, height, width, channels * params_per_pixel)`, unactivated.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from vae_keras import build_decoder
+
+    decoder = build_decoder((28, 28, 1), latent_dim=2, hidden_dim=64)
+    logits = decoder(np.zeros((5, 2), "float32"))
+    print(tuple(logits.shape))  # (5, 28, 28, 1)
+    ```
     """
     _check(output_shape, latent_dim, hidden_dim, num_hidden_layers, arch)
     height, width, channels = output_shape

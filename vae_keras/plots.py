@@ -23,7 +23,6 @@ DATASET_NAMES = {
     "fashion_mnist": "Fashion-MNIST",
     "frey_face": "Frey Face",
 }
-SUBSET_TRAIN_SIZE = 8000
 FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
@@ -52,9 +51,9 @@ class RunInfo:
         metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
         history = read_history(run_dir / "history.csv")
         epochs = len(history["epoch"]) if history else config.get("epochs")
-        dataset = config.get("dataset", "mnist")
-        if dataset == "mnist" and config.get("train_size") == SUBSET_TRAIN_SIZE:
-            dataset = "mnist_subset"  # full MNIST was not found: train fell back to the subset
+        # The data the run really used (full MNIST may have fallen back to the
+        # bundled subset); runs written before `dataset_used` existed: what was asked.
+        dataset = config.get("dataset_used") or config.get("dataset", "mnist")
         return cls(
             dataset=dataset,
             latent_dim=int(config.get("latent_dim", 2)),

@@ -26,8 +26,14 @@ def main(argv=None):
     """Runs the training CLI; returns the run folder. Bad input exits with code 2."""
     args = parse_args(argv)
     backend = check_backend()
+    if args.data_parallel and backend != "jax":
+        _fail(f"--data-parallel needs KERAS_BACKEND=jax (Keras's DataParallel runs on JAX "
+              f"only), got {backend}")
     if args.resume:
         config, run_dir = _resume_config(args)
+        if config.get("data_parallel") and backend != "jax":
+            _fail(f"--resume: the run used --data-parallel, which needs KERAS_BACKEND=jax, "
+                  f"got {backend}")
     else:
         config = {k: v for k, v in vars(args).items() if k not in ("resume", "verbose")}
         config["backend"] = backend
@@ -70,7 +76,9 @@ def _train(config, run_dir, resumed, verbose):
 
     from vae_keras import callbacks as cb
     from vae_keras.conditional import ConditionalVAE, model_inputs, one_hot
-    from vae_keras.fitting import compile_kwargs, training_data
+    from vae_keras.fitting import compile_kwargs, hide_tensorflow, training_data
+
+    hide_tensorflow()  # under JAX and PyTorch: a quiet, faster start
     from vae_keras.models import VAE, load_vae
 
     print(f"vae-keras: Keras {keras.__version__}, backend {keras.backend.backend()} "
@@ -79,6 +87,10 @@ def _train(config, run_dir, resumed, verbose):
           f"of shape {data.image_shape}")
     print(f"run folder: {run_dir}")
 
+    if config.get("data_parallel"):
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        print(f"data parallel over {len(devices)} devices: {', '.join(devices)}")
     done = 0
     steps_per_epoch = math.ceil(len(data.x_train) / config["batch_size"])
     if resumed:
@@ -129,7 +141,7 @@ def _train(config, run_dir, resumed, verbose):
         cb.AtomicCheckpoint(run_dir, guard=guard),
     ]
     if config["tensorboard"]:
-        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+        callbacks.append(cb.TensorBoardScalars(run_dir / "tensorboard"))
     if os.environ.get(cb.INJECT_NAN_ENV):  # test-only fault injection, see callbacks.py
         callbacks.insert(0, cb.InjectNaN(int(os.environ[cb.INJECT_NAN_ENV])))
     if config["snapshots"] and not conditional:  # the snapshots encode images alone
