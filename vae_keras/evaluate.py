@@ -35,7 +35,8 @@ DEFAULT_DRAWS = 10
 DEFAULT_BATCH = 50     # images per batch: k * batch codes are decoded at once
 MAX_CODES_PER_BATCH = 20_000
 LOG_2PI = math.log(2.0 * math.pi)
-UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples")
+UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples", "latent_dim")
+ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016), section 5.2
 
 
 def log_weights(vae, x, eps):
@@ -67,23 +68,35 @@ def log_weights(vae, x, eps):
 def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
     """Per-image estimates from `k` draws of z (NumPy dict, nats).
 
-    `log_likelihood`: the importance-weighted bound log (1/k) sum_i w_i;
-    `reconstruction_loss`: -log p(x|z) averaged over the k draws;
-    `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
-    The noise comes from NumPy with `seed`, the same on every backend; the
-    model runs on `batch_size` images (`k` codes each) per call.
+    `log_likelihood`: log (1/k) sum_i w_i, one draw of the importance-weighted
+    estimator; its expectation is the bound L_k <= log p(x) (a single draw may
+    exceed log p(x)); `reconstruction_loss`: -log p(x|z) averaged over the k
+    draws; `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
+    The noise comes from NumPy with `seed`, the same on every backend and for
+    every batch size. The model decodes at most `MAX_CODES_PER_BATCH` codes
+    per call: `batch_size` images (`k` codes each), fewer when `k` is large,
+    and for k > MAX_CODES_PER_BATCH one image's codes in chunks (k = 5000 fits
+    in a few hundred MB).
     """
     x = np.asarray(x, dtype="float32")
-    eps = np.random.default_rng(seed).standard_normal((len(x), k, vae.latent_dim))
-    eps = eps.astype("float32")
+    rng = np.random.default_rng(seed)
     batch_size = max(1, min(batch_size, MAX_CODES_PER_BATCH // k))
+    chunk = min(k, MAX_CODES_PER_BATCH)
     parts = {"log_likelihood": [], "reconstruction_loss": [], "kl_loss": []}
     for i in range(0, len(x), batch_size):
-        log_w, reconstruction, kl = log_weights(
-            vae, ops.convert_to_tensor(x[i: i + batch_size]),
-            ops.convert_to_tensor(eps[i: i + batch_size]))
+        images = ops.convert_to_tensor(x[i: i + batch_size])
+        log_ws, reconstructions = [], []
+        # Drawn in the order of one (n, k, latent_dim) array: batching changes nothing.
+        for _ in range(0, k, chunk):
+            size = min(chunk, k - len(log_ws) * chunk)
+            eps = rng.standard_normal((len(x[i: i + batch_size]), size, vae.latent_dim))
+            log_w, reconstruction, kl = log_weights(
+                vae, images, ops.convert_to_tensor(eps.astype("float32")))
+            log_ws.append(log_w)
+            reconstructions.append(ops.sum(reconstruction, axis=1))
+        log_w = log_ws[0] if len(log_ws) == 1 else ops.concatenate(log_ws, axis=1)
         parts["log_likelihood"].append(ops.logsumexp(log_w, axis=1) - math.log(k))
-        parts["reconstruction_loss"].append(ops.mean(reconstruction, axis=1))
+        parts["reconstruction_loss"].append(sum(reconstructions) / k)
         parts["kl_loss"].append(kl)
     out = {key: np.concatenate([ops.convert_to_numpy(v) for v in values]).astype("float64")
            for key, values in parts.items()}
@@ -107,19 +120,40 @@ def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
 
 
 def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0):
-    """Test-set averages: ELBO and its terms, and the IWAE log-likelihood (floats, nats)."""
+    """Test-set averages (floats, nats) and the active units.
+
+    `elbo` and its terms; `log_likelihood`, the mean of the k-sample
+    importance-weighted estimates, an estimate of the bound L_k on log p(x);
+    `neg_iwae_bound` its negative, the number papers report as "NLL";
+    `active_units`, latent units whose posterior mean varies across `x`.
+    """
     terms = elbo(vae, x, num_draws, batch_size, seed)
     log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1)
     metrics = {key: float(np.mean(value)) for key, value in terms.items()}
+    unit_variances = posterior_mean_variances(vae, x)
     metrics.update(
         neg_elbo=-metrics["elbo"],
         log_likelihood=float(np.mean(log_px)),
-        nll=-float(np.mean(log_px)),
+        neg_iwae_bound=-float(np.mean(log_px)),
         iwae_k=int(k),
         elbo_draws=int(num_draws),
         test_examples=int(len(x)),
+        active_units=int(np.sum(unit_variances > ACTIVE_UNIT_THRESHOLD)),
+        latent_dim=int(vae.latent_dim),
+        posterior_mean_variances=[round(float(v), 6) for v in unit_variances],
     )
     return metrics
+
+
+def posterior_mean_variances(vae, x):
+    """Cov_x(E_q[z_u]) per latent unit u: how much unit u's posterior mean moves with x.
+
+    Burda et al. (2016) call a unit active when this exceeds 0.01 (nats-free:
+    the prior's variance is 1). An inactive unit's posterior is the prior for
+    every image: it carries no information about x and ~0 nats of KL.
+    """
+    mean, _ = vae.encode(x)
+    return mean.astype("float64").var(axis=0)
 
 
 class RunError(ValueError):
@@ -156,7 +190,8 @@ def write_json_atomically(path, data):
 
 def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
                  batch_size=DEFAULT_BATCH, seed=0, figures=True, model=None,
-                 scatter_method="pca", max_test=None, **figure_kwargs):
+                 scatter_method="pca", max_test=None, metrics_file="metrics.json",
+                 **figure_kwargs):
     """Evaluates a run folder: writes `metrics.json` and `figures/`, returns the metrics.
 
     Args:
@@ -170,6 +205,8 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         model: The trained VAE, if in memory (else loaded from model.keras).
         scatter_method: `"pca"` or `"tsne"`, for latent sizes above 2.
         max_test: Evaluate on the first `max_test` test images only.
+        metrics_file: Name of the JSON file written in `run_dir` (another name
+            keeps, e.g., a k = 5000 evaluation beside the default one).
         **figure_kwargs: Passed to `write_figures` (e.g. `tour_steps`).
     """
     import keras
@@ -184,12 +221,16 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         config = _read_config(run_dir)
     if dataset is None:
         dataset = load_dataset(config.get("dataset", "mnist"), config.get("data_dir"))
+    if config.get("binarize"):  # the run's fixed binarized test set
+        from vae_keras.data import with_binary_test_set
+
+        dataset = with_binary_test_set(dataset)
     x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
     metrics = {key if key in UNPREFIXED else f"test_{key}": value
                for key, value in test_metrics(model, x_test, k, num_draws, batch_size,
                                               seed).items()}
     metrics["evaluation_backend"] = keras.backend.backend()
-    path = run_dir / "metrics.json"
+    path = run_dir / metrics_file
     try:
         existing = json.loads(path.read_text()) if path.is_file() else {}
     except ValueError:
@@ -317,6 +358,8 @@ def main(argv=None):
     parser.add_argument("--max-test", type=int, default=None,
                         help="use only the first N test images (default: all)")
     parser.add_argument("--no-figures", action="store_true", help="write metrics.json only")
+    parser.add_argument("--metrics-file", default="metrics.json",
+                        help="name of the JSON file written in RUN_DIR")
     args = parser.parse_args(argv)
     if args.k < 1 or args.draws < 1 or args.batch_size < 1:
         print("evaluate: error: --k, --draws and --batch-size must be >= 1, got "
@@ -344,10 +387,12 @@ def main(argv=None):
     metrics = evaluate_run(args.run_dir, dataset=dataset, k=args.k, num_draws=args.draws,
                            batch_size=args.batch_size, seed=args.seed,
                            figures=not args.no_figures, model=model,
-                           scatter_method=args.scatter, max_test=args.max_test)
+                           scatter_method=args.scatter, max_test=args.max_test,
+                           metrics_file=args.metrics_file)
     print(f"test ELBO {metrics['test_elbo']:.2f} nats ({metrics['elbo_draws']} draws); "
           f"IWAE log p(x) {metrics['test_log_likelihood']:.2f} nats "
-          f"(k={metrics['iwae_k']}); written to {Path(args.run_dir) / 'metrics.json'}")
+          f"(k={metrics['iwae_k']}); {metrics['test_active_units']} of {metrics['latent_dim']} "
+          f"latent units active; written to {Path(args.run_dir) / args.metrics_file}")
     return metrics
 
 
