@@ -71,7 +71,7 @@ DESCRIPTIONS = {
     "manifold.png": ("A grid of digits decoded from a regular lattice of 2-D codes",
                      "The decoder's output on a 20 x 20 lattice of codes at the prior's 5% to "
                      "95% quantiles per axis (the square holds 81% of the prior's mass), "
-                     "decoded in one batch; tick labels are the codes' values."),
+                     "decoded in one batch."),
     "latent_scatter.png": ("Scatter plot of test-image codes coloured by digit",
                            "Posterior means of the test images, coloured by their label, "
                            "which training never saw; KL term {test_kl_loss:.1f} nats."),
@@ -172,7 +172,7 @@ def make_results(env, args):
     (FIGURE_ASSETS / "sweep").mkdir(parents=True)
     for name in SWEEP_FIGURES:
         shutil.copy2(sweep / name, FIGURE_ASSETS / "sweep" / name)
-    shutil.copy2(sweep / "results.md", FIGURE_ASSETS / "sweep" / "results.md")
+    (FIGURE_ASSETS / "sweep" / "results.md").write_text(public((sweep / "results.md").read_text()))
     record = {
         "command": "python scripts/make_docs_figures.py " + " ".join(sys.argv[1:]),
         "sweep_command": "python -m vae_keras.experiments " + " ".join(map(str, cmd[3:])),
@@ -340,6 +340,107 @@ def write_deeper_snippets(record):
     (DEEPER_ASSETS / "captions.md").write_text(
         "<!-- Written by scripts/make_docs_figures.py from deeper.json: do not edit. -->\n\n"
         + "\n".join(blocks))
+    (DEEPER_ASSETS / "tables.md").write_text(
+        "<!-- Written by scripts/make_docs_figures.py from deeper.json: do not edit. -->\n\n"
+        + "\n".join(deeper_tables(record)))
+
+
+def section(name, text):
+    return f"<!-- --8<-- [start:{name}] -->\n{text}\n<!-- --8<-- [end:{name}] -->\n"
+
+
+def deeper_tables(record):
+    """The tables of the Going deeper pages, as named snippet sections."""
+    ex, z2 = record["exact"], record["z2"]
+    lines = ["| estimate of -log p(x) | nats per image | share of the ELBO's gap closed |",
+             "|---|---:|---:|"]
+    for r in ex["rows"]:
+        name = {"ELBO (L_1)": "-ELBO (= -L<sub>1</sub>)",
+                "exact log p(x)": "**exact -log p(x)** (grid)"}.get(
+            r["bound"], f"-L<sub>{r['bound'][2:]}</sub>")
+        lines.append(f"| {name} | {r['nats']:.2f} | {100 * r['gap_closed']:.0f}% |")
+    lines.append("")
+    lines.append(
+        f"The first {ex['images']} MNIST test images (grey levels), the 2-D model "
+        f"({z2['config']['hidden_dim']} hidden units, {z2['config']['epochs']} epochs, "
+        f"{record['backend']}). Grid: [-{ex['extent']:.2f}, {ex['extent']:.2f}]<sup>2</sup>, "
+        f"spacing {ex['spacing']}; doubling the spacing changes no image's log p(x) by more "
+        f"than {ex['spacing_error_nats']:.3f} nats, widening the grid by 20% by more than "
+        f"{ex['extent_error_nats']:.1e}. ELBO from 100 draws per image; L<sub>k</sub> one draw "
+        f"of the k-sample estimator per image.")
+    out = [section("exact", "\n".join(lines))]
+
+    rows = record["collapse"]["rows"]
+    lines = ["| run | reconstruction | KL | -ELBO | active units | reconstruction spread |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['label']} | {r['test_reconstruction_loss']:.2f} | "
+                     f"{r['test_kl_loss']:.2f} | {r['test_neg_elbo']:.2f} | "
+                     f"{r['active_units']} of {r['latent_dim']} | {r['reconstruction_spread']:.3f} |")
+    lines.append("")
+    lines.append(f"Full MNIST (grey levels), {record['backend']}, 784-512-20 models, 10 epochs "
+                 f"each, seed 0. Nats per test image over all 10,000 test images; active units "
+                 f"and spread (the pixel standard deviation across reconstructions, 0 when all "
+                 f"are the same image) over the first {record['collapse']['images']}.")
+    out.append(section("collapse", "\n".join(lines)))
+
+    sweep = sorted(record["beta_sweep"]["rows"], key=lambda r: r["beta"])
+    lines = ["| beta | rate: KL | distortion: reconstruction | -ELBO | -L<sub>100</sub> | "
+             "active units |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in sweep:
+        lines.append(f"| {r['beta']:g} | {r['test_kl_loss']:.2f} | "
+                     f"{r['test_reconstruction_loss']:.2f} | {r['test_neg_elbo']:.2f} | "
+                     f"{-r['test_log_likelihood']:.2f} | {r['active_units']} of {r['latent_dim']} |")
+    lines.append("")
+    lines.append(f"Full MNIST (grey levels), {record['backend']}, 784-512-20 models, "
+                 f"{sweep[0]['epochs']} epochs each, seed 0; nats per test image, all 10,000 "
+                 f"test images; -ELBO is always the beta = 1 bound, whatever beta trained it.")
+    out.append(section("beta", "\n".join(lines)))
+
+    b = record["binarized"]
+    m, big, config = b["metrics"], b["k5000"], b["config"]
+    lines = ["| model | training | test -ELBO | -log p(x) bound |", "|---|---|---:|---:|",
+             f"| this package: 784-{config['hidden_dim']}-{config['hidden_dim']}-"
+             f"{config['latent_dim']}, ReLU | {config['epochs']} epochs, ELBO, Adam 0.001, "
+             f"batch {config['batch_size']} | {m['test_neg_elbo']:.2f} | "
+             f"{m['test_neg_iwae_bound']:.2f} (k = {m['iwae_k']}, 10,000 images); "
+             f"{big['test_neg_iwae_bound']:.2f} (k = {big['iwae_k']}, first "
+             f"{big['test_examples']} images) |",
+             "| Burda et al. (2016), VAE, 1 stochastic layer: 784-200-200-50, tanh | "
+             "3,280 epochs, ELBO (k = 1), Adam, batch 20, learning rate decayed in 8 stages "
+             "| not reported | 86.76 (k = 5000) |",
+             "| Burda et al. (2016), IWAE, same architecture | same, trained on "
+             "L<sub>50</sub> | not reported | 84.78 (k = 5000) |",
+             "",
+             f"Dynamically binarized MNIST (a fresh Bernoulli draw of every training batch), "
+             f"one fixed binarized test set (seed 0); {record['backend']}, seed 0. The bound "
+             f"on the first {big['test_examples']} test images with k = {big['iwae_k']} "
+             f"({big['test_active_units']} of {config['latent_dim']} units active): "
+             f"-ELBO on those images {big['test_neg_elbo']:.2f}."]
+    out.append(section("binarized", "\n".join(lines)))
+    return out
+
+
+def public(command):
+    """A command as the docs show it: the data folder as DIR, never a machine path."""
+    import re
+
+    return re.sub(r"--data-dir \S+", "--data-dir DIR", command)
+
+
+def write_sweep_table(record):
+    """sweep/results.md from figures.json, in the sweep command's own table format."""
+    sys.path.insert(0, str(ROOT))
+    from vae_keras.experiments import markdown_table
+
+    runs = list(record["runs"].values())
+    results = {"dataset": runs[0]["dataset"], "backend": record["backend"],
+               "test_examples": runs[0]["test_examples"],
+               "command": record["sweep_command"].replace("python -m vae_keras.experiments ", "",
+                                                          1),
+               "rows": [{**r, "active_units": r.get("active_units")} for r in runs]}
+    results["command"] = public("python -m vae_keras.experiments " + results["command"])
+    (FIGURE_ASSETS / "sweep" / "results.md").write_text(markdown_table(results))
 
 
 def last_epoch(path):
@@ -354,7 +455,10 @@ def last_epoch(path):
 
 def caption(run, what):
     """`what`, filled from the run's record, then the run in a few words."""
-    what = what.format(**run)
+    try:
+        what = what.format(**run)
+    except KeyError:  # a record from before the field existed: keep the sentence's first part
+        what = what.split(";")[0].split(" after the last")[0].rstrip(",. ") + "."
     return (f"{what} Latent size {run['latent_dim']}, {run['epochs']} epochs "
             f"(-ELBO {run['test_neg_elbo']:.1f}, -L<sub>{run['iwae_k']}</sub> "
             f"{-run['test_log_likelihood']:.1f} nats).")
@@ -377,13 +481,12 @@ def write_captions(record):
 
     sizes = ", ".join(str(r["latent_dim"]) for r in runs)
     for name, (alt, what) in {
-        "samples.png": ("Four panels of 64 generated digits, one per latent size",
+        "samples.png": ("Panels of 64 generated digits, one per latent size",
                         f"64 samples from the prior per latent size ({sizes}); the KL term, "
                         f"nats per test image, by latent size: {per_size('test_kl_loss')}."),
-        "reconstructions.png": ("Twelve test digits above their reconstructions, a row per "
-                                "latent size",
-                                "The first 12 test digits and their reconstructions, a row "
-                                "per latent size; reconstruction term by latent size: "
+        "reconstructions.png": ("Test digits and their reconstructions for each latent size",
+                                "The first test digits and their reconstructions by each "
+                                "latent size; reconstruction term by latent size: "
                                 f"{per_size('test_reconstruction_loss')} nats."),
         "learning_curves.png": ("Test and train -ELBO against training examples seen, a "
                                 "colour per latent size",
@@ -397,7 +500,7 @@ def write_captions(record):
             + "\n".join(blocks))
     (FIGURE_ASSETS / "captions.md").write_text(text)
     (FIGURE_ASSETS / "command.md").write_text(
-        f"```bash\nKERAS_BACKEND={record['backend']} {record['sweep_command']}\n```\n\n"
+        f"```bash\nKERAS_BACKEND={record['backend']} {public(record['sweep_command'])}\n```\n\n"
         f"The figures on this page were made on {record['date']} by "
         f"`{record['command'].strip()}`, which took {record['minutes']:.0f} minutes "
         f"for the sweep on {record['hardware']}. Every run: full MNIST (grey levels), "
@@ -439,8 +542,11 @@ def main(argv=None):
     if args.only in (None, "deeper", "deeper-figures"):
         make_deeper(env, args)
     if args.only == "captions":
-        write_captions(json.loads((FIGURE_ASSETS / "figures.json").read_text()))
-        write_deeper_snippets(json.loads((DEEPER_ASSETS / "deeper.json").read_text()))
+        record = json.loads((FIGURE_ASSETS / "figures.json").read_text())
+        write_captions(record)
+        write_sweep_table(record)
+        if (DEEPER_ASSETS / "deeper.json").is_file():
+            write_deeper_snippets(json.loads((DEEPER_ASSETS / "deeper.json").read_text()))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@
 Usage: python -m vae_keras.evaluate RUN_DIR [--k 100] [--draws 10]
 
 Both numbers are in nats per test image. The ELBO is averaged over several
-draws of z per image; log p(x) is the importance-weighted bound of Burda et al.
-(2016) with k samples from q(z|x),
+draws of z per image. The second number estimates the importance-weighted
+bound of Burda et al. (2016) with k samples z_i ~ q(z|x),
 
-    log p(x) >= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),
+    L_k = E[ log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x) ] <= log p(x),
 
-which is the ELBO for k = 1 and tightens as k grows. Results go to
-`RUN_DIR/metrics.json`, figures and animations to `RUN_DIR/figures/`.
+which is the ELBO for k = 1 and tightens as k grows. Only the expectation is
+a bound: one draw of the bracket can exceed log p(x). The mean over test
+images of one draw per image, `test_log_likelihood` in metrics.json (and its
+negative, `test_neg_iwae_bound`, the "NLL" of papers), is an unbiased
+estimate of the mean L_k. Results go to `RUN_DIR/metrics.json`, with the
+number of active latent units; figures and animations to `RUN_DIR/figures/`.
 """
 
 import argparse
@@ -105,7 +109,11 @@ def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0):
 
 
 def iwae_log_likelihood(vae, x, k=DEFAULT_K, batch_size=DEFAULT_BATCH, seed=0):
-    """Importance-weighted estimate of log p(x) with `k` samples, per image (NumPy, nats)."""
+    """One draw per image of the k-sample importance-weighted estimator (NumPy, nats).
+
+    Its expectation is the bound L_k <= log p(x); averaged over many images
+    it estimates the mean L_k, approaching the mean log p(x) as k grows.
+    """
     return estimate(vae, x, k, batch_size, seed)["log_likelihood"]
 
 

@@ -1,0 +1,123 @@
+"""The experiments behind the "Going deeper" pages, on tiny runs of the bundled subset."""
+
+import json
+
+import numpy as np
+import pytest
+
+from vae_keras import aggregate, collapse, evaluate, exact, experiments, train
+from vis_helpers import check_image
+
+TINY = ["--dataset", "mnist_subset", "--epochs", "1", "--hidden-dim", "32", "--batch-size", "500",
+        "--no-snapshots", "--no-tensorboard", "--no-evaluate", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("deeper")
+    z2 = train.main(TINY + ["--latent-dim", "2", "--output-dir", str(out), "--run-name", "z2"])
+    fb = train.main(TINY + ["--latent-dim", "3", "--output-dir", str(out), "--run-name", "fb",
+                            "--beta", "50", "--free-bits", "1", "--kl-warmup", "1", "--binarize"])
+    return out, z2, fb
+
+
+def test_exact_log_likelihood_bounds_and_cli(runs, capsys):
+    _, z2, _ = runs
+    result = exact.main([str(z2), "--images", "12", "--spacing", "0.05", "--ks", "10", "1000",
+                         "--posteriors", "2"])
+    nats = {r["bound"]: r["nats"] for r in result["rows"]}
+    # -ELBO >= -L_10 >= -L_1000 >= -log p(x), up to the estimators' noise.
+    assert nats["ELBO (L_1)"] >= nats["L_10"] - 0.05 >= nats["L_1000"] - 0.1
+    assert nats["L_1000"] >= nats["exact log p(x)"] - 0.1
+    assert abs(nats["L_1000"] - nats["exact log p(x)"]) < 0.5 * result["gap_nats"] + 0.05
+    assert result["spacing_error_nats"] < 0.05 and result["extent_error_nats"] < 0.01
+    check_image(z2 / "exact" / "posteriors.png")
+    assert json.loads((z2 / "exact" / "exact.json").read_text())["images"] == 12
+    assert "exact log p(x)" in capsys.readouterr().out
+
+
+def test_grid_integral_matches_a_large_k_importance_estimate(runs):
+    # Two independent ways to the same number: a grid sum and L_k for large k.
+    model, _ = evaluate.load_run(runs[1])
+    x = np.asarray(__import__("vae_keras").load_dataset("mnist_subset").x_test[:4])
+    grid_value = exact.log_marginal(model, x, exact.auto_extent(model, x), 0.03)
+    iwae = evaluate.iwae_log_likelihood(model, x, k=20000, seed=3)
+    np.testing.assert_allclose(iwae, grid_value, atol=0.05)
+
+
+def test_exact_refuses_other_latent_sizes(runs, capsys):
+    _, _, fb = runs
+    with pytest.raises(SystemExit) as e:
+        exact.main([str(fb)])
+    assert e.value.code == 2 and "--latent-dim 2" in capsys.readouterr().err
+
+
+def test_aggregate_posterior_is_a_density_and_the_cli_writes_shares(runs, capsys):
+    _, z2, _ = runs
+    rng = np.random.default_rng(0)
+    mean, log_var = rng.normal(size=(50, 2)), rng.normal(-1, 0.3, size=(50, 2))
+    labels = rng.integers(0, 10, 50)
+    axis = np.linspace(-7, 7, 281)
+    codes = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+    dens = aggregate.class_densities(mean, log_var, labels, codes)
+    area = (axis[1] - axis[0]) ** 2
+    np.testing.assert_allclose(dens.sum() * area, 1.0, atol=1e-3)
+    np.testing.assert_allclose(dens.sum(axis=0) * area, np.bincount(labels, minlength=10) / 50,
+                               atol=1e-3)
+    shares, _, _ = aggregate.prior_shares(mean, log_var, labels, num_draws=500)
+    np.testing.assert_allclose(shares.sum(), 1.0)
+    numbers = aggregate.main([str(z2), "--images", "300"])
+    assert numbers["kl_aggregate_to_prior"] >= 0
+    assert sum(numbers["prior_shares"].values()) == pytest.approx(1.0)
+    check_image(z2 / "aggregate" / "aggregate_posterior.png")
+
+
+def test_collapse_comparison_counts_active_units(runs, tmp_path, capsys):
+    _, z2, fb = runs
+    evaluate.main([str(fb), "--no-figures", "--k", "5", "--draws", "2", "--max-test", "50"])
+    metrics = json.loads((fb / "metrics.json").read_text())
+    assert 0 <= metrics["test_active_units"] <= 3 == metrics["latent_dim"]
+    assert len(metrics["test_posterior_mean_variances"]) == 3
+    assert metrics["test_neg_iwae_bound"] == pytest.approx(-metrics["test_log_likelihood"])
+    rows = collapse.main([str(z2), str(fb), "--output-dir", str(tmp_path), "--images", "100"])
+    assert [r["latent_dim"] for r in rows] == [2, 3]
+    assert rows[1]["label"] == "beta = 50, free bits 1, KL warm-up 1 epochs"
+    for name in ("reconstructions", "kl_per_unit"):
+        check_image(tmp_path / f"{name}.png")
+    assert "| run |" in (tmp_path / "collapse.md").read_text()
+
+
+def test_beta_sweep_draws_a_rate_distortion_curve(tmp_path, backend, capsys):
+    out = experiments.main([
+        "--dataset", "mnist_subset", "--latent-dims", "2", "--betas", "0.5", "4", "--epochs", "1",
+        "--k", "3", "--max-test", "40", "--no-run-figures", "--output-dir", str(tmp_path),
+        "--hidden-dim", "16", "--batch-size", "500", "--no-snapshots", "--no-tensorboard",
+        "--verbose", "0"])
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["beta"] for r in rows] == [0.5, 4.0]
+    assert rows[0]["test_kl_loss"] > rows[1]["test_kl_loss"]  # a higher beta buys less rate
+    for name in ("rate_distortion", "samples", "reconstructions"):
+        check_image(out / f"{name}.png")
+    assert (out / "z2-beta0.5" / "model.keras").is_file()
+    table = (out / "results.md").read_text()
+    assert "| latent size | beta |" in table and "positive nats" in table
+    (out / "rate_distortion.png").unlink()
+    experiments.main(["--output-dir", str(out), "--dataset", "mnist_subset", "--summarize-only"])
+    check_image(out / "rate_distortion.png")
+
+
+def test_large_k_is_batched_without_changing_the_numbers(runs, monkeypatch):
+    model, _ = evaluate.load_run(runs[1])
+    x = np.asarray(__import__("vae_keras").load_dataset("mnist_subset").x_test[:5])
+    whole = evaluate.estimate(model, x, k=40, batch_size=5, seed=1)
+    monkeypatch.setattr(evaluate, "MAX_CODES_PER_BATCH", 16)  # 1 image per call, k in 3 chunks
+    chunked = evaluate.estimate(model, x, k=40, batch_size=5, seed=1)
+    for key in whole:
+        np.testing.assert_allclose(chunked[key], whole[key], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("option, value", [("--free-bits", "-1"), ("--kl-warmup", "nan")])
+def test_bad_objective_options_exit_2(option, value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        train.main(TINY + [option, value, "--output-dir", str(tmp_path)])
+    assert e.value.code == 2 and option in capsys.readouterr().err
