@@ -202,7 +202,7 @@ def deeper_training(env, args):
               "--run-name", "binarized", "--no-evaluate", *QUIET], env)
     run(py + ["vae_keras.evaluate", DEEPER / "binarized", "--no-figures"], env)
     run(py + ["vae_keras.evaluate", DEEPER / "binarized", "--no-figures", "--k", "5000",
-              "--max-test", "1000", "--metrics-file", "metrics-k5000.json"], env)
+              "--max-test", "500", "--metrics-file", "metrics-k5000.json"], env)
 
 
 def make_deeper(env, args):

@@ -121,3 +121,11 @@ def test_bad_objective_options_exit_2(option, value, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         train.main(TINY + [option, value, "--output-dir", str(tmp_path)])
     assert e.value.code == 2 and option in capsys.readouterr().err
+
+
+def test_train_options_reach_the_saved_model(runs):
+    model, config = evaluate.load_run(runs[2])
+    assert config["free_bits"] == 1.0 and config["binarize"] and config["kl_warmup"] == 1.0
+    # 8,000 subset images in batches of 500: one epoch of warm-up is 16 steps.
+    assert model.free_bits == 1.0 and model.binarize and model.kl_warmup_steps == 16
+    assert float(np.asarray(model.warmup_step.value)) == 16.0  # counted, and saved

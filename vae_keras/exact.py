@@ -31,6 +31,7 @@ if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras l
 LOG_2PI = math.log(2.0 * math.pi)
 DEFAULT_SPACING = 0.025  # about 6 grid codes per posterior standard deviation (0.15 here)
 MIN_EXTENT = 5.0         # the grid spans at least [-5, 5]^2: prior mass outside is 1e-6
+MAX_EXTENT = 8.0         # and at most [-8, 8]^2: the prior density there is e^-32 of its peak
 DEFAULT_KS = (10, 100, 1000)
 
 
@@ -41,9 +42,15 @@ def _check(vae):
 
 
 def auto_extent(vae, x):
-    """Half-width of a square grid that holds the prior's [-5, 5]^2 and every q(z|x) to 8 std."""
+    """Half-width of a square grid: the prior's [-5, 5]^2 and every q(z|x) to 8 std, at most 8.
+
+    The cap keeps the grid small for an untrained encoder, whose q(z|x) can be
+    far wider than the true posterior; `bounds_table` measures what a wider
+    grid would add.
+    """
     mean, log_var = vae.encode(x)
-    return float(max(MIN_EXTENT, np.max(np.abs(mean) + 8.0 * np.exp(0.5 * log_var))))
+    reach = float(np.max(np.abs(mean) + 8.0 * np.exp(0.5 * log_var)))
+    return min(MAX_EXTENT, max(MIN_EXTENT, reach))
 
 
 def grid(extent, spacing=DEFAULT_SPACING):
@@ -202,8 +209,8 @@ def main(argv=None):
     parser.add_argument("--spacing", type=float, default=DEFAULT_SPACING,
                         help="distance between grid codes")
     parser.add_argument("--extent", type=float, default=None,
-                        help="the grid spans [-extent, extent] on each axis (default: at "
-                        "least 5, and every q(z|x) to 8 standard deviations)")
+                        help="the grid spans [-extent, extent] on each axis (default: "
+                        "every q(z|x) to 8 standard deviations, within 5 to 8)")
     parser.add_argument("--ks", type=int, nargs="+", default=list(DEFAULT_KS),
                         help="importance samples of the IWAE bounds")
     parser.add_argument("--posteriors", type=int, default=4,
