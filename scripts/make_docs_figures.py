@@ -213,8 +213,12 @@ def make_deeper(env, args):
     if args.only != "deeper-figures":
         deeper_training(env, args)
     py = [sys.executable, "-m"]
-    run(py + ["vae_keras.exact", z2, "--images", "1000"], env)
-    run(py + ["vae_keras.aggregate", z2], env)
+    # The 2-D analyses take minutes: deeper-figures keeps their results if present.
+    redraw = args.only == "deeper-figures"
+    if not (redraw and (z2 / "exact" / "exact.json").is_file()):
+        run(py + ["vae_keras.exact", z2, "--images", "1000"], env)
+    if not (redraw and (z2 / "aggregate" / "aggregate.json").is_file()):
+        run(py + ["vae_keras.aggregate", z2], env)
     run(py + ["vae_keras.experiments", "--output-dir", DEEPER / "beta-sweep",
               "--summarize-only"], env)
     collapse = [DEEPER / "beta-sweep" / "z20-beta1"] + [DEEPER / "collapse" / n
