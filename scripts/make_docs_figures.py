@@ -265,7 +265,11 @@ def make_deeper(env, args):
 
 
 def write_deeper_snippets(record):
-    """captions.md (figure blocks) and tables.md (tables) for the Going deeper pages."""
+    """captions.md (figure blocks) and tables.md (tables) for the Going deeper pages.
+
+    Their figures' paths are relative to docs/deeper/, except the
+    reparameterization diagram's, which the Theory page includes.
+    """
     z2 = record["z2"]["metrics"]
     ex = record["exact"]
     epochs2 = record["z2"]["config"]["epochs"]
@@ -280,7 +284,7 @@ def write_deeper_snippets(record):
         "differentiable function of the encoder's outputs. A drawing, not a run.")]
     rows = {r["bound"]: r for r in ex["rows"]}
     blocks.append(figure_block(
-        "posteriors", "assets/figures/deeper/posteriors.png",
+        "posteriors", "../assets/figures/deeper/posteriors.png",
         "Four panels of filled blue contours (true posterior) with red ellipses (q) on top",
         f"True posterior p(z|x), computed on a grid with spacing {ex['spacing']}, against "
         f"the encoder's Gaussian q(z|x), for the first test image of four digit classes. "
@@ -291,7 +295,7 @@ def write_deeper_snippets(record):
     agg = record["aggregate"]
     shares = sorted(agg["prior_shares"].items(), key=lambda kv: -kv[1])
     blocks.append(figure_block(
-        "aggregate", "assets/figures/deeper/aggregate_posterior.png",
+        "aggregate", "../assets/figures/deeper/aggregate_posterior.png",
         "Heat map of the aggregate posterior with prior circles, a scatter of prior draws "
         "coloured by digit, and a bar chart of digit shares",
         f"The aggregate posterior q(z) of the {agg['images']} test images against the prior, "
@@ -306,7 +310,7 @@ def write_deeper_snippets(record):
     sweep_setting = (f"{setting}, 784-512-20 models, {sweep[0]['epochs']} epochs each, "
                      f"{record['beta_sweep']['test_examples']} test images")
     blocks.append(figure_block(
-        "rate-distortion", "assets/figures/deeper/rate_distortion.png",
+        "rate-distortion", "../assets/figures/deeper/rate_distortion.png",
         "Rate-distortion curve: one point per beta, KL on the x axis, reconstruction on the y axis",
         f"Rate against distortion, one run per beta. From beta = {lo['beta']:g} to "
         f"{hi['beta']:g} the KL falls from {lo['test_kl_loss']:.1f} to "
@@ -314,12 +318,12 @@ def write_deeper_snippets(record):
         f"{lo['test_reconstruction_loss']:.1f} to {hi['test_reconstruction_loss']:.1f}; "
         f"the dashed lines are constant -ELBO. {sweep_setting}."))
     blocks.append(figure_block(
-        "beta-reconstructions", "assets/figures/deeper/beta_reconstructions.png",
+        "beta-reconstructions", "../assets/figures/deeper/beta_reconstructions.png",
         "Rows of reconstructions of twelve test digits, one row per beta",
         f"Reconstructions of the same 12 test digits for each beta: sharper for small beta, "
         f"blurrier and more generic as beta grows. {sweep_setting}."))
     blocks.append(figure_block(
-        "beta-samples", "assets/figures/deeper/beta_samples.png",
+        "beta-samples", "../assets/figures/deeper/beta_samples.png",
         "Panels of 64 generated digits, one panel per beta",
         f"Samples from the prior for each beta: small beta reconstructs well but samples "
         f"poorly (its aggregate posterior strays from N(0, I)); large beta samples look like "
@@ -327,7 +331,7 @@ def write_deeper_snippets(record):
     col = {r["label"]: r for r in record["collapse"]["rows"]}
     collapsed = next(r for r in record["collapse"]["rows"] if r["label"].startswith("beta = 784 ("))
     blocks.append(figure_block(
-        "collapse-reconstructions", "assets/figures/deeper/collapse_reconstructions.png",
+        "collapse-reconstructions", "../assets/figures/deeper/collapse_reconstructions.png",
         "Rows of reconstructions; the beta = 784 row shows the same blurred digit everywhere",
         f"Reconstructions of 12 test digits by four objectives. With the pixel-averaged "
         f"loss (beta = 784) the KL is {collapsed['test_kl_loss']:.3f} nats and "
@@ -335,7 +339,7 @@ def write_deeper_snippets(record):
         f"reconstruction is the same image (spread {collapsed['reconstruction_spread']:.3f}). "
         f"{setting}, 784-512-20 models, 10 epochs each."))
     blocks.append(figure_block(
-        "kl-per-unit", "assets/figures/deeper/kl_per_unit.png",
+        "kl-per-unit", "../assets/figures/deeper/kl_per_unit.png",
         "Bar chart of the KL of each latent unit for four runs",
         "KL per latent unit, averaged over " + f"{record['collapse']['images']} test images, "
         "sorted, log scale; "

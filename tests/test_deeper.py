@@ -39,13 +39,14 @@ def test_exact_log_likelihood_bounds_and_cli(runs, capsys):
     assert "exact log p(x)" in capsys.readouterr().out
 
 
-def test_grid_integral_matches_a_large_k_importance_estimate(runs):
-    # Two independent ways to the same number: a grid sum and L_k for large k.
+def test_importance_bounds_approach_the_grid_integral_from_below(runs):
+    # Two independent routes to log p(x): a grid sum, and L_k, which rises to it with k.
     model, _ = evaluate.load_run(runs[1])
     x = np.asarray(__import__("vae_keras").load_dataset("mnist_subset").x_test[:4])
-    grid_value = exact.log_marginal(model, x, exact.auto_extent(model, x), 0.03)
-    iwae = evaluate.iwae_log_likelihood(model, x, k=20000, seed=3)
-    np.testing.assert_allclose(iwae, grid_value, atol=0.05)
+    grid_value = exact.log_marginal(model, x, exact.auto_extent(model, x), 0.03).mean()
+    l10, l5000 = (evaluate.iwae_log_likelihood(model, x, k=k, seed=3).mean() for k in (10, 5000))
+    assert l10 < l5000 <= grid_value + 0.05
+    assert grid_value - l5000 < 0.5 * (grid_value - l10)
 
 
 def test_exact_refuses_other_latent_sizes(runs, capsys):

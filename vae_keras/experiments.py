@@ -127,7 +127,8 @@ def _summarize_folder(args, argv):
         return config["latent_dim"], config.get("beta", 1.0)
 
     runs = {p.name: p for p in sorted(found, key=order)}
-    dataset = load_dataset(args.dataset, args.data_dir)
+    config = json.loads((next(iter(runs.values())) / "config.json").read_text())
+    dataset = load_dataset(config.get("dataset", args.dataset), args.data_dir or config.get("data_dir"))
     results = summarize(runs, dataset, out, seed=args.seed)
     previous = out / "results.json"
     if previous.is_file():

@@ -36,11 +36,12 @@ def image_rows(rows, info, metric):
     count = len(rows)
     n = max(len(v) for v in rows.values())
     height = 0.75 * count + 0.75
-    fig = Figure(figsize=(2.2 + 0.68 * n, height), dpi=DPI)
+    left = 0.9 + 0.075 * max(len(label) for label in rows)  # inches for the row labels
+    width = left + 0.1 + 0.68 * n
+    fig = Figure(figsize=(width, height), dpi=DPI)
     for r, (label, images) in enumerate(rows.items()):
         top = 1 - (0.7 + 0.75 * r) / height
-        ax = fig.add_axes((2.1 / (2.2 + 0.68 * n), top - 0.7 / height,
-                           0.68 * n / (2.2 + 0.68 * n), 0.7 / height))
+        ax = fig.add_axes((left / width, top - 0.7 / height, 0.68 * n / width, 0.7 / height))
         ax.imshow(tile(images, n), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -83,16 +84,19 @@ def rate_distortion(rows, info):
 
 def kl_per_unit(runs, info):
     """Sorted per-unit KL on the test images for several runs (`runs`: label -> (latent,) KLs)."""
-    fig = Figure(figsize=(7.0, 3.6), dpi=DPI // 1.5)
-    ax = fig.add_axes((0.1, 0.15, 0.86, 0.66))
+    fig = Figure(figsize=(7.0, 4.0), dpi=DPI // 1.5)
+    ax = fig.add_axes((0.14, 0.3, 0.83, 0.55))
     width = 0.8 / len(runs)
     for i, (label, kl) in enumerate(runs.items()):
         kl = np.sort(np.asarray(kl))[::-1]
-        ax.bar(np.arange(len(kl)) + (i - (len(runs) - 1) / 2) * width, kl, width, label=label)
+        ax.bar(np.arange(1, len(kl) + 1) + (i - (len(runs) - 1) / 2) * width, kl, width,
+               label=label)
+        size = len(kl)
     ax.set_yscale("symlog", linthresh=0.01)
-    ax.set_xlabel("latent units, sorted by their KL", fontsize=9)
-    ax.set_ylabel("KL per unit, nats (log scale)", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_xticks(range(1, size + 1, max(1, size // 10)))
+    ax.set_xlabel("latent units, sorted by their KL (1 = the largest)", fontsize=9)
+    ax.set_ylabel("KL per unit, nats\n(linear below 0.01, log above)", fontsize=9)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     ax.grid(alpha=0.3, axis="y")
     fig.suptitle(info.title("the KL of each latent unit, averaged over test images"), fontsize=9)
     return fig
