@@ -19,14 +19,26 @@ Two parts, each run through the package's and the tutorial's own commands:
    run) and `captions.md`, the figure blocks with captions made from that JSON,
    which the Results and Home pages include.
 
+3. deeper: the experiments of the "Going deeper" pages, on full MNIST: a
+   beta sweep (784-512-20, 10 epochs per beta) as a rate-distortion curve,
+   the collapse study (beta = 784, free bits, KL warm-up), a binarized run
+   evaluated with k = 5000, and, on the 2-D run of part 2, the exact
+   log-likelihood (`vae_keras.exact`) and the aggregate posterior
+   (`vae_keras.aggregate`); plus the reparameterization diagram. Figures go to
+   `docs/assets/figures/deeper/` with `deeper.json`, `captions.md` and
+   `tables.md`.
+
 Everything runs under one backend (`--backend`, default jax), in subprocesses.
-About 15 minutes on 2 CPU cores with the defaults.
+On the shared 2-core CPU here, part 2 took about 50 minutes and part 3 about
+an hour under load; `--only results-figures` and `--only deeper-figures`
+redraw from the finished runs in `runs/`.
 """
 
 import argparse
 import datetime
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -133,8 +145,9 @@ def make_results(env, args):
            "--epochs", str(args.epochs), "--output-dir", sweep.relative_to(ROOT),
            "--latent-dims", *map(str, LATENT_DIMS)]
     if args.only == "results-figures":  # redraw from the finished runs in runs/docs-sweep
+        (sweep / "results.json").unlink(missing_ok=True)  # its command may name only some sizes
         run(cmd[:3] + ["--output-dir", sweep.relative_to(ROOT), "--summarize-only"], env)
-        minutes = json.loads((FIGURE_ASSETS / "figures.json").read_text())["minutes"]
+        minutes = None  # the training times of the runs are summed below instead
     else:
         shutil.rmtree(sweep, ignore_errors=True)
         started = time.monotonic()
@@ -174,11 +187,14 @@ def make_results(env, args):
         shutil.copy2(sweep / name, FIGURE_ASSETS / "sweep" / name)
     (FIGURE_ASSETS / "sweep" / "results.md").write_text(public((sweep / "results.md").read_text()))
     record = {
-        "command": "python scripts/make_docs_figures.py " + " ".join(sys.argv[1:]),
+        "command": "python scripts/make_docs_figures.py " + shlex.join(sys.argv[1:]),
         "sweep_command": "python -m vae_keras.experiments " + " ".join(map(str, cmd[3:])),
         "backend": env["KERAS_BACKEND"],
         "hardware": args.hardware or f"CPU, {os.cpu_count()} cores, no GPU",
-        "minutes": round(minutes, 1),
+        "minutes": round(minutes if minutes is not None else
+                         sum(r["train_seconds"] or 0 for r in runs.values()) / 60, 1),
+        "minutes_counted": "the sweep command" if minutes is not None else
+                           "the four runs' training (evaluation not counted)",
         "date": datetime.date.today().isoformat(),
         "runs": runs,
     }
@@ -247,7 +263,7 @@ def make_deeper(env, args):
         return json.loads(Path(path).read_text())
 
     record = {
-        "command": "python scripts/make_docs_figures.py " + " ".join(sys.argv[1:]),
+        "command": "python scripts/make_docs_figures.py " + shlex.join(sys.argv[1:]),
         "backend": env["KERAS_BACKEND"],
         "date": datetime.date.today().isoformat(),
         "hardware": args.hardware or f"CPU, {os.cpu_count()} cores, no GPU",
@@ -510,8 +526,8 @@ def write_captions(record):
     (FIGURE_ASSETS / "command.md").write_text(
         f"```bash\nKERAS_BACKEND={record['backend']} {public(record['sweep_command'])}\n```\n\n"
         f"The figures on this page were made on {record['date']} by "
-        f"`{record['command'].strip()}`, which took {record['minutes']:.0f} minutes "
-        f"for the sweep on {record['hardware']}. Every run: full MNIST (grey levels), "
+        f"`{record['command'].strip()}`; {record.get('minutes_counted', 'the sweep command')} "
+        f"took {record['minutes']:.0f} minutes on {record['hardware']}. Every run: full MNIST (grey levels), "
         f"{record['backend']} backend, the 784-512-z MLP, batches of 128, Adam 0.001, "
         f"seed 0.\n")
 
