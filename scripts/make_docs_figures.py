@@ -22,14 +22,26 @@ Two parts, each run through the package's and the tutorial's own commands:
    `python -m vae_keras.export_web` into `docs/assets/explorer/` for the
    in-browser latent explorer.
 
+3. deeper: the experiments of the "Going deeper" pages, on full MNIST: a
+   beta sweep (784-512-20, 10 epochs per beta) as a rate-distortion curve,
+   the collapse study (beta = 784, free bits, KL warm-up), a binarized run
+   evaluated with k = 5000, and, on the 2-D run of part 2, the exact
+   log-likelihood (`vae_keras.exact`) and the aggregate posterior
+   (`vae_keras.aggregate`); plus the reparameterization diagram. Figures go to
+   `docs/assets/figures/deeper/` with `deeper.json`, `captions.md` and
+   `tables.md`.
+
 Everything runs under one backend (`--backend`, default jax), in subprocesses.
-About 15 minutes on 2 CPU cores with the defaults.
+On the shared 2-core CPU here, part 2 took about 50 minutes and part 3 about
+an hour under load; `--only results-figures` and `--only deeper-figures`
+redraw from the finished runs in `runs/`.
 """
 
 import argparse
 import datetime
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -51,37 +63,57 @@ RUN_FIGURES = {
          "interpolation.png", "interpolation.gif"),
 }
 SWEEP_FIGURES = ("samples.png", "reconstructions.png", "learning_curves.png")
+DEEPER = ROOT / "runs" / "deeper"
+DEEPER_ASSETS = FIGURE_ASSETS / "deeper"
+BETAS = ("0.25", "0.5", "1", "2", "4", "8")
+# (run name, label, train options) of the collapse study; all 784-512-20, 10 epochs.
+COLLAPSE_RUNS = (
+    ("beta784", "beta = 784 (pixel-averaged loss)", ["--beta", "784"]),
+    ("freebits2", "beta = 784 with 2 free bits per unit", ["--beta", "784", "--free-bits", "2"]),
+    ("warmup5", "beta = 1 with a 5-epoch KL warm-up", ["--kl-warmup", "5"]),
+)
+BINARIZED = ["--binarize", "--hidden-dim", "200", "--hidden-layers", "2", "--latent-dim", "50"]
+QUIET = ["--no-snapshots", "--no-tensorboard", "--verbose", "2"]
 
-# Alt text and what each figure shows, for the captions.
+# Alt text and what each figure shows, for the captions; `{...}` fields are
+# filled from the run's record in figures.json (see `caption`).
 DESCRIPTIONS = {
     "reconstructions.png": ("Rows of test digits, each above its reconstruction",
-                            "Test digits (rows marked data) and their reconstructions "
-                            "(recon.), decoded from the posterior means."),
+                            "Test digits (rows marked data) above their reconstructions "
+                            "(recon.), decoded from the posterior means; reconstruction term "
+                            "{test_reconstruction_loss:.1f} nats per test image."),
     "samples.png": ("A grid of generated digits",
-                    "New digits: decoder means at codes drawn from the prior N(0, I)."),
+                    "100 new digits: decoder means at codes drawn from the prior N(0, I)."),
     "manifold.png": ("A grid of digits decoded from a regular lattice of 2-D codes",
-                     "The learned manifold: codes on a lattice of prior quantiles, decoded "
-                     "in one batch."),
+                     "The decoder's output on a 20 x 20 lattice of codes at the prior's 5% to "
+                     "95% quantiles per axis (the square holds 81% of the prior's mass), "
+                     "decoded in one batch."),
     "latent_scatter.png": ("Scatter plot of test-image codes coloured by digit",
-                           "Posterior means of the test images, coloured by their label "
-                           "(never seen in training)."),
+                           "Posterior means of the test images, coloured by their label, "
+                           "which training never saw; KL term {test_kl_loss:.1f} nats."),
     "latent_walks.png": ("Rows of digits changing gradually along latent directions",
-                         "Latent walks: decoding codes along straight lines through a test "
-                         "image's code."),
+                         "Decoding codes along straight lines through test image 0's code, "
+                         "one row per latent direction."),
     "interpolation.png": ("Rows of digits morphing from one test digit into another",
-                          "Interpolation between the codes of pairs of test digits."),
+                          "Decoded codes on the way between the codes of three pairs of "
+                          "test digits."),
     "learning_curves.png": ("Learning curves of the training and test loss",
-                            "Learning curves: negative ELBO and its two terms, train and test."),
+                            "-ELBO and its two terms per epoch, train and test; after the "
+                            "last epoch, train {train_neg_elbo:.1f} and test "
+                            "{val_neg_elbo:.1f} nats (the train value is averaged over the "
+                            "epoch while the weights improve; test is measured after it)."),
     "reconstructions_progress.gif": ("Animation of reconstructions improving over training",
-                                     "Reconstructions of the same test digits after each "
-                                     "epoch."),
+                                     "The same 16 test digits reconstructed after each of "
+                                     "the {epochs} epochs."),
     "latent_scatter_progress.gif": ("Animation of the code scatter organising over training",
-                                    "The posterior means of test digits after each epoch."),
+                                    "The posterior means of 2,000 test digits after each of "
+                                    "the {epochs} epochs."),
     "interpolation.gif": ("Animation travelling through latent space between test digits",
                           "A tour by spherical interpolation through the codes of six test "
-                          "digits."),
+                          "digits, one of each of the first six classes."),
     "latent_walk.gif": ("Animation walking a circle in the 2-D latent space",
-                        "A walk around a circle of radius 1.5 in latent space."),
+                        "A walk at constant speed around a circle of radius 1.5 in latent "
+                        "space, over the test digits' codes."),
 }
 
 
@@ -120,14 +152,20 @@ def make_tutorial(env):
 
 def make_results(env, args):
     sweep = ROOT / "runs" / "docs-sweep"
-    shutil.rmtree(sweep, ignore_errors=True)
-    shutil.rmtree(FIGURE_ASSETS, ignore_errors=True)
     cmd = [sys.executable, "-m", "vae_keras.experiments", "--data-dir", args.data_dir,
            "--epochs", str(args.epochs), "--output-dir", sweep.relative_to(ROOT),
            "--latent-dims", *map(str, LATENT_DIMS)]
-    started = time.monotonic()
-    run(cmd, env, log=ROOT / "runs" / "docs-sweep.log")
-    minutes = (time.monotonic() - started) / 60
+    if args.only == "results-figures":  # redraw from the finished runs in runs/docs-sweep
+        (sweep / "results.json").unlink(missing_ok=True)  # its command may name only some sizes
+        run(cmd[:3] + ["--output-dir", sweep.relative_to(ROOT), "--summarize-only"], env)
+        minutes = None  # the training times of the runs are summed below instead
+    else:
+        shutil.rmtree(sweep, ignore_errors=True)
+        started = time.monotonic()
+        run(cmd, env, log=ROOT / "runs" / "docs-sweep.log")
+        minutes = (time.monotonic() - started) / 60
+    for folder in ("z2", "z20", "sweep"):  # the deeper/ figures are made_deeper's
+        shutil.rmtree(FIGURE_ASSETS / folder, ignore_errors=True)
 
     runs = {}
     for d in LATENT_DIMS:
@@ -149,6 +187,7 @@ def make_results(env, args):
             "iwae_k": metrics["iwae_k"],
             "test_examples": metrics["test_examples"],
             "train_seconds": metrics.get("train_seconds"),
+            **last_epoch(run_dir / "history.csv"),
         }
         if d in RUN_FIGURES:
             (FIGURE_ASSETS / f"z{d}").mkdir(parents=True)
@@ -158,13 +197,16 @@ def make_results(env, args):
     (FIGURE_ASSETS / "sweep").mkdir(parents=True)
     for name in SWEEP_FIGURES:
         shutil.copy2(sweep / name, FIGURE_ASSETS / "sweep" / name)
-    shutil.copy2(sweep / "results.md", FIGURE_ASSETS / "sweep" / "results.md")
+    (FIGURE_ASSETS / "sweep" / "results.md").write_text(public((sweep / "results.md").read_text()))
     record = {
-        "command": "python scripts/make_docs_figures.py " + " ".join(sys.argv[1:]),
+        "command": "python scripts/make_docs_figures.py " + shlex.join(sys.argv[1:]),
         "sweep_command": "python -m vae_keras.experiments " + " ".join(map(str, cmd[3:])),
         "backend": env["KERAS_BACKEND"],
         "hardware": args.hardware or f"CPU, {os.cpu_count()} cores, no GPU",
-        "minutes": round(minutes, 1),
+        "minutes": round(minutes if minutes is not None else
+                         sum(r["train_seconds"] or 0 for r in runs.values()) / 60, 1),
+        "minutes_counted": "the sweep command" if minutes is not None else
+                           "the four runs' training (evaluation not counted)",
         "date": datetime.date.today().isoformat(),
         "runs": runs,
     }
@@ -178,11 +220,290 @@ def make_explorer(env, run_dir, data_dir):
          EXPLORER_ASSETS.relative_to(ROOT), "--data-dir", data_dir], env)
 
 
+def deeper_training(env, args):
+    """Trains and evaluates the runs of the "Going deeper" pages (about 130 epochs in all)."""
+    shutil.rmtree(DEEPER, ignore_errors=True)
+    py, data = [sys.executable, "-m"], ["--data-dir", args.data_dir]
+    run(py + ["vae_keras.experiments", *data, "--epochs", "10", "--output-dir",
+              DEEPER / "beta-sweep", "--latent-dims", "20", "--betas", *BETAS,
+              "--no-run-figures", *QUIET], env)
+    for name, _, options in COLLAPSE_RUNS:
+        run(py + ["vae_keras.train", *data, "--latent-dim", "20", "--epochs", "10",
+                  "--output-dir", DEEPER / "collapse", "--run-name", name, *options,
+                  "--no-evaluate", *QUIET], env)
+        run(py + ["vae_keras.evaluate", DEEPER / "collapse" / name, "--no-figures"], env)
+    run(py + ["vae_keras.train", *data, *BINARIZED, "--epochs", "20", "--output-dir", DEEPER,
+              "--run-name", "binarized", "--no-evaluate", *QUIET], env)
+    run(py + ["vae_keras.evaluate", DEEPER / "binarized", "--no-figures"], env)
+    run(py + ["vae_keras.evaluate", DEEPER / "binarized", "--no-figures", "--k", "5000",
+              "--max-test", "500", "--metrics-file", "metrics-k5000.json"], env)
+
+
+def make_deeper(env, args):
+    """The experiments' figures and numbers: docs/assets/figures/deeper/ and deeper.json."""
+    z2 = ROOT / "runs" / "docs-sweep" / "z2"
+    if not (z2 / "model.keras").is_file():
+        sys.exit("the 2-D run runs/docs-sweep/z2 is missing: run --only results first")
+    if args.only != "deeper-figures":
+        deeper_training(env, args)
+    py = [sys.executable, "-m"]
+    # The 2-D analyses take minutes: deeper-figures keeps their results if present.
+    redraw = args.only == "deeper-figures"
+    if not (redraw and (z2 / "exact" / "exact.json").is_file()):
+        run(py + ["vae_keras.exact", z2, "--images", "1000"], env)
+    if not (redraw and (z2 / "aggregate" / "aggregate.json").is_file()):
+        run(py + ["vae_keras.aggregate", z2], env)
+    run(py + ["vae_keras.experiments", "--output-dir", DEEPER / "beta-sweep",
+              "--summarize-only"], env)
+    collapse = [DEEPER / "beta-sweep" / "z20-beta1"] + [DEEPER / "collapse" / n
+                                                        for n, _, _ in COLLAPSE_RUNS]
+    labels = ["beta = 1 (the ELBO)"] + [label for _, label, _ in COLLAPSE_RUNS]
+    run(py + ["vae_keras.collapse", *collapse, "--output-dir", DEEPER / "collapse" / "compare",
+              "--labels", *labels], env)
+    shutil.rmtree(DEEPER_ASSETS, ignore_errors=True)
+    DEEPER_ASSETS.mkdir(parents=True)
+    sys.path.insert(0, str(ROOT))
+    from vae_keras.plots_deeper import reparameterization_graph
+
+    fig = reparameterization_graph()
+    fig.savefig(DEEPER_ASSETS / "reparameterization.png", dpi=fig.dpi)
+    copies = {z2 / "exact" / "posteriors.png": "posteriors.png",
+              z2 / "aggregate" / "aggregate_posterior.png": "aggregate_posterior.png",
+              DEEPER / "beta-sweep" / "rate_distortion.png": "rate_distortion.png",
+              DEEPER / "beta-sweep" / "reconstructions.png": "beta_reconstructions.png",
+              DEEPER / "beta-sweep" / "samples.png": "beta_samples.png",
+              DEEPER / "collapse" / "compare" / "reconstructions.png": "collapse_reconstructions.png",
+              DEEPER / "collapse" / "compare" / "kl_per_unit.png": "kl_per_unit.png"}
+    for source, name in copies.items():
+        shutil.copy2(source, DEEPER_ASSETS / name)
+
+    def read(path):
+        return json.loads(Path(path).read_text())
+
+    record = {
+        "command": "python scripts/make_docs_figures.py " + shlex.join(sys.argv[1:]),
+        "backend": env["KERAS_BACKEND"],
+        "date": datetime.date.today().isoformat(),
+        "hardware": args.hardware or f"CPU, {os.cpu_count()} cores, no GPU",
+        "z2": {"config": read(z2 / "config.json"), "metrics": read(z2 / "metrics.json")},
+        "exact": read(z2 / "exact" / "exact.json"),
+        "aggregate": read(z2 / "aggregate" / "aggregate.json"),
+        "beta_sweep": read(DEEPER / "beta-sweep" / "results.json"),
+        "collapse": read(DEEPER / "collapse" / "compare" / "collapse.json"),
+        "binarized": {"config": read(DEEPER / "binarized" / "config.json"),
+                      "metrics": read(DEEPER / "binarized" / "metrics.json"),
+                      "k5000": read(DEEPER / "binarized" / "metrics-k5000.json")},
+    }
+    (DEEPER_ASSETS / "deeper.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_deeper_snippets(record)
+
+
+def write_deeper_snippets(record):
+    """captions.md (figure blocks) and tables.md (tables) for the Going deeper pages.
+
+    Their figures' paths are relative to docs/deeper/, except the
+    reparameterization diagram's, which the Theory page includes.
+    """
+    z2 = record["z2"]["metrics"]
+    ex = record["exact"]
+    epochs2 = record["z2"]["config"]["epochs"]
+    setting = (f"Full MNIST (grey levels), {record['backend']} backend")
+    blocks = [figure_block(
+        "reparameterization", "assets/figures/deeper/reparameterization.png",
+        "Two computational graphs: sampling z directly blocks gradients to the encoder; "
+        "z = mu + sigma * eps lets them through",
+        "The reparameterization trick as a computational graph. Left: z drawn from "
+        "N(mu, sigma^2) is a random node, and the reconstruction term's gradient stops at it. "
+        "Right: the randomness is moved into an input eps, and z = mu + sigma * eps is a "
+        "differentiable function of the encoder's outputs. A drawing, not a run.")]
+    rows = {r["bound"]: r for r in ex["rows"]}
+    blocks.append(figure_block(
+        "posteriors", "../assets/figures/deeper/posteriors.png",
+        "Four panels of filled blue contours (true posterior) with red ellipses (q) on top",
+        f"True posterior p(z|x), computed on a grid with spacing {ex['spacing']}, against "
+        f"the encoder's Gaussian q(z|x), for the first test image of four digit classes. "
+        f"Each panel's KL(q || p(z|x)) is exactly its log p(x) - ELBO. {setting}, the 2-D "
+        f"784-512-2 model after {epochs2} epochs (test -ELBO {z2['test_neg_elbo']:.1f} nats; "
+        f"exact -log p(x) of the first {ex['images']} test images "
+        f"{rows['exact log p(x)']['nats']:.1f} nats)."))
+    agg = record["aggregate"]
+    shares = sorted(agg["prior_shares"].items(), key=lambda kv: -kv[1])
+    blocks.append(figure_block(
+        "aggregate", "../assets/figures/deeper/aggregate_posterior.png",
+        "Heat map of the aggregate posterior with prior circles, a scatter of prior draws "
+        "coloured by digit, and a bar chart of digit shares",
+        f"The aggregate posterior q(z) of the {agg['images']} test images against the prior, "
+        f"for the same 2-D model. KL(q(z) || p(z)) = {agg['kl_aggregate_to_prior']:.2f} nats. "
+        f"Prior draws land most often where {shares[0][0]}s ({100 * shares[0][1]:.0f}%), "
+        f"{shares[1][0]}s ({100 * shares[1][1]:.0f}%) and {shares[2][0]}s "
+        f"({100 * shares[2][1]:.0f}%) dominate, least often on {shares[-1][0]}s "
+        f"({100 * shares[-1][1]:.0f}%) and {shares[-2][0]}s ({100 * shares[-2][1]:.0f}%)."))
+    sweep = record["beta_sweep"]["rows"]
+    by_beta = {r["beta"]: r for r in sweep}
+    lo, hi = by_beta[min(by_beta)], by_beta[max(by_beta)]
+    sweep_setting = (f"{setting}, 784-512-20 models, {sweep[0]['epochs']} epochs each, "
+                     f"{record['beta_sweep']['test_examples']} test images")
+    blocks.append(figure_block(
+        "rate-distortion", "../assets/figures/deeper/rate_distortion.png",
+        "Rate-distortion curve: one point per beta, KL on the x axis, reconstruction on the y axis",
+        f"Rate against distortion, one run per beta. From beta = {lo['beta']:g} to "
+        f"{hi['beta']:g} the KL falls from {lo['test_kl_loss']:.1f} to "
+        f"{hi['test_kl_loss']:.1f} nats while the reconstruction loss rises from "
+        f"{lo['test_reconstruction_loss']:.1f} to {hi['test_reconstruction_loss']:.1f}; "
+        f"the dashed lines are constant -ELBO. {sweep_setting}."))
+    blocks.append(figure_block(
+        "beta-reconstructions", "../assets/figures/deeper/beta_reconstructions.png",
+        "Rows of reconstructions of twelve test digits, one row per beta",
+        f"Reconstructions of the same 12 test digits for each beta: sharper for small beta, "
+        f"blurrier and more generic as beta grows. {sweep_setting}."))
+    blocks.append(figure_block(
+        "beta-samples", "../assets/figures/deeper/beta_samples.png",
+        "Panels of 64 generated digits, one panel per beta",
+        f"Samples from the prior for each beta: small beta reconstructs well but samples "
+        f"poorly (its aggregate posterior strays from N(0, I)); large beta samples look like "
+        f"blurry average digits. {sweep_setting}."))
+    col = {r["label"]: r for r in record["collapse"]["rows"]}
+    collapsed = next(r for r in record["collapse"]["rows"] if r["label"].startswith("beta = 784 ("))
+    blocks.append(figure_block(
+        "collapse-reconstructions", "../assets/figures/deeper/collapse_reconstructions.png",
+        "Rows of reconstructions; the beta = 784 row shows the same blurred digit everywhere",
+        f"Reconstructions of 12 test digits by four objectives. With the pixel-averaged "
+        f"loss (beta = 784) the KL is {collapsed['test_kl_loss']:.3f} nats and "
+        f"{collapsed['active_units']} of {collapsed['latent_dim']} units are active: every "
+        f"reconstruction is the same image (spread {collapsed['reconstruction_spread']:.3f}). "
+        f"{setting}, 784-512-20 models, 10 epochs each."))
+    blocks.append(figure_block(
+        "kl-per-unit", "../assets/figures/deeper/kl_per_unit.png",
+        "Bar chart of the KL of each latent unit for four runs",
+        "KL per latent unit, averaged over " + f"{record['collapse']['images']} test images, "
+        "sorted, log scale; "
+        + "; ".join(f"{label}: {r['active_units']} active units" for label, r in col.items())
+        + "."))
+    (DEEPER_ASSETS / "captions.md").write_text(
+        "<!-- Written by scripts/make_docs_figures.py from deeper.json: do not edit. -->\n\n"
+        + "\n".join(blocks))
+    (DEEPER_ASSETS / "tables.md").write_text(
+        "<!-- Written by scripts/make_docs_figures.py from deeper.json: do not edit. -->\n\n"
+        + "\n".join(deeper_tables(record)))
+
+
+def section(name, text):
+    return f"<!-- --8<-- [start:{name}] -->\n{text}\n<!-- --8<-- [end:{name}] -->\n"
+
+
+def deeper_tables(record):
+    """The tables of the Going deeper pages, as named snippet sections."""
+    ex, z2 = record["exact"], record["z2"]
+    lines = ["| estimate of -log p(x) | nats per image | share of the ELBO's gap closed |",
+             "|---|---:|---:|"]
+    for r in ex["rows"]:
+        name = {"ELBO (L_1)": "-ELBO (= -L<sub>1</sub>)",
+                "exact log p(x)": "**exact -log p(x)** (grid)"}.get(
+            r["bound"], f"-L<sub>{r['bound'][2:]}</sub>")
+        lines.append(f"| {name} | {r['nats']:.2f} | {100 * r['gap_closed']:.0f}% |")
+    lines.append("")
+    lines.append(
+        f"The first {ex['images']} MNIST test images (grey levels), the 2-D model "
+        f"({z2['config']['hidden_dim']} hidden units, {z2['config']['epochs']} epochs, "
+        f"{record['backend']}). Grid: [-{ex['extent']:.2f}, {ex['extent']:.2f}]<sup>2</sup>, "
+        f"spacing {ex['spacing']}; doubling the spacing changes no image's log p(x) by more "
+        f"than {ex['spacing_error_nats']:.3f} nats, widening the grid by 20% by more than "
+        f"{ex['extent_error_nats']:.1e}. ELBO from 100 draws per image; L<sub>k</sub> one draw "
+        f"of the k-sample estimator per image.")
+    out = [section("exact", "\n".join(lines))]
+
+    rows = record["collapse"]["rows"]
+    lines = ["| run | reconstruction | KL | -ELBO | active units | reconstruction spread |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['label']} | {r['test_reconstruction_loss']:.2f} | "
+                     f"{r['test_kl_loss']:.2f} | {r['test_neg_elbo']:.2f} | "
+                     f"{r['active_units']} of {r['latent_dim']} | {r['reconstruction_spread']:.3f} |")
+    lines.append("")
+    lines.append(f"Full MNIST (grey levels), {record['backend']}, 784-512-20 models, 10 epochs "
+                 f"each, seed 0. Nats per test image over all 10,000 test images; active units "
+                 f"and spread (the pixel standard deviation across reconstructions, 0 when all "
+                 f"are the same image) over the first {record['collapse']['images']}.")
+    out.append(section("collapse", "\n".join(lines)))
+
+    sweep = sorted(record["beta_sweep"]["rows"], key=lambda r: r["beta"])
+    lines = ["| beta | rate: KL | distortion: reconstruction | -ELBO | -L<sub>100</sub> | "
+             "active units |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in sweep:
+        lines.append(f"| {r['beta']:g} | {r['test_kl_loss']:.2f} | "
+                     f"{r['test_reconstruction_loss']:.2f} | {r['test_neg_elbo']:.2f} | "
+                     f"{-r['test_log_likelihood']:.2f} | {r['active_units']} of {r['latent_dim']} |")
+    lines.append("")
+    lines.append(f"Full MNIST (grey levels), {record['backend']}, 784-512-20 models, "
+                 f"{sweep[0]['epochs']} epochs each, seed 0; nats per test image, all 10,000 "
+                 f"test images; -ELBO is always the beta = 1 bound, whatever beta trained it.")
+    out.append(section("beta", "\n".join(lines)))
+
+    b = record["binarized"]
+    m, big, config = b["metrics"], b["k5000"], b["config"]
+    lines = ["| model | training | test -ELBO | -log p(x) bound |", "|---|---|---:|---:|",
+             f"| this package: 784-{config['hidden_dim']}-{config['hidden_dim']}-"
+             f"{config['latent_dim']}, ReLU | {config['epochs']} epochs, ELBO, Adam 0.001, "
+             f"batch {config['batch_size']} | {m['test_neg_elbo']:.2f} | "
+             f"{m['test_neg_iwae_bound']:.2f} (k = {m['iwae_k']}, 10,000 images); "
+             f"{big['test_neg_iwae_bound']:.2f} (k = {big['iwae_k']}, first "
+             f"{big['test_examples']} images) |",
+             "| Burda et al. (2016), VAE, 1 stochastic layer: 784-200-200-50, tanh | "
+             "3,280 epochs, ELBO (k = 1), Adam, batch 20, learning rate decayed in 8 stages "
+             "| not reported | 86.76 (k = 5000) |",
+             "| Burda et al. (2016), IWAE, same architecture | same, trained on "
+             "L<sub>50</sub> | not reported | 84.78 (k = 5000) |",
+             "",
+             f"Dynamically binarized MNIST (a fresh Bernoulli draw of every training batch), "
+             f"one fixed binarized test set (seed 0); {record['backend']}, seed 0. The bound "
+             f"on the first {big['test_examples']} test images with k = {big['iwae_k']} "
+             f"({big['test_active_units']} of {config['latent_dim']} units active): "
+             f"-ELBO on those images {big['test_neg_elbo']:.2f}."]
+    out.append(section("binarized", "\n".join(lines)))
+    return out
+
+
+def public(command):
+    """A command as the docs show it: the data folder as DIR, never a machine path."""
+    import re
+
+    return re.sub(r"--data-dir \S+", "--data-dir DIR", command)
+
+
+def write_sweep_table(record):
+    """sweep/results.md from figures.json, in the sweep command's own table format."""
+    sys.path.insert(0, str(ROOT))
+    from vae_keras.experiments import markdown_table
+
+    runs = list(record["runs"].values())
+    results = {"dataset": runs[0]["dataset"], "backend": record["backend"],
+               "test_examples": runs[0]["test_examples"],
+               "command": record["sweep_command"].replace("python -m vae_keras.experiments ", "",
+                                                          1),
+               "rows": [{**r, "active_units": r.get("active_units")} for r in runs]}
+    results["command"] = public("python -m vae_keras.experiments " + results["command"])
+    (FIGURE_ASSETS / "sweep" / "results.md").write_text(markdown_table(results))
+
+
+def last_epoch(path):
+    """-ELBO of the last epoch's train and test columns of a history.csv."""
+    import csv
+
+    with open(path, newline="") as f:
+        row = list(csv.DictReader(f))[-1]
+    return {"train_neg_elbo": float(row["reconstruction_loss"]) + float(row["kl_loss"]),
+            "val_neg_elbo": float(row["val_reconstruction_loss"]) + float(row["val_kl_loss"])}
+
+
 def caption(run, what):
-    return (f"{what} Full MNIST, {run['backend']} backend, {run['epochs']} epochs, "
-            f"latent size {run['latent_dim']}; this run's test ELBO is "
-            f"{run['test_elbo']:.1f} nats and its IWAE bound on log p(x) "
-            f"{run['test_log_likelihood']:.1f} nats (k = {run['iwae_k']}).")
+    """`what`, filled from the run's record, then the run in a few words."""
+    try:
+        what = what.format(**run)
+    except KeyError:  # a record from before the field existed: keep the sentence's first part
+        what = what.split(";")[0].split(" after the last")[0].rstrip(",. ") + "."
+    return (f"{what} Latent size {run['latent_dim']}, {run['epochs']} epochs "
+            f"(-ELBO {run['test_neg_elbo']:.1f}, -L<sub>{run['iwae_k']}</sub> "
+            f"{-run['test_log_likelihood']:.1f} nats).")
 
 
 def write_captions(record):
@@ -195,30 +516,38 @@ def write_captions(record):
             section = f"{key}-{name.replace('.', '-').replace('_', '-')}"
             blocks.append(figure_block(section, f"assets/figures/{key}/{name}", alt,
                                        caption(run, what)))
-    sizes = ", ".join(str(r["latent_dim"]) for r in record["runs"].values())
-    elbos = "; ".join(f"{r['latent_dim']}: {r['test_elbo']:.1f}" for r in record["runs"].values())
-    first = next(iter(record["runs"].values()))
-    sweep_caption = (f"Full MNIST, {first['backend']} backend, {first['epochs']} epochs per "
-                     f"run, latent sizes {sizes}; test ELBO in nats by latent size: {elbos}.")
+    runs = list(record["runs"].values())
+
+    def per_size(key, sign=1):
+        return ", ".join(f"{r['latent_dim']}: {sign * r[key]:.1f}" for r in runs)
+
+    sizes = ", ".join(str(r["latent_dim"]) for r in runs)
     for name, (alt, what) in {
-        "samples.png": ("Generated digits for each latent size side by side",
-                        "Samples from the prior for each latent size."),
+        "samples.png": ("Panels of 64 generated digits, one per latent size",
+                        f"64 samples from the prior per latent size ({sizes}); the KL term, "
+                        f"nats per test image, by latent size: {per_size('test_kl_loss')}."),
         "reconstructions.png": ("Test digits and their reconstructions for each latent size",
-                                "Test digits and their reconstructions for each latent size."),
-        "learning_curves.png": ("Test loss against training progress for each latent size",
-                                "Learning curves of the four runs."),
+                                "The first test digits and their reconstructions by each "
+                                "latent size; reconstruction term by latent size: "
+                                f"{per_size('test_reconstruction_loss')} nats."),
+        "learning_curves.png": ("Test and train -ELBO against training examples seen, a "
+                                "colour per latent size",
+                                f"Test (solid) and train (dashed) -ELBO of the four runs, "
+                                f"{runs[0]['epochs']} epochs each; final test -ELBO by latent "
+                                f"size: {per_size('test_neg_elbo')} nats."),
     }.items():
         section = f"sweep-{name.replace('.', '-').replace('_', '-')}"
-        blocks.append(figure_block(section, f"assets/figures/sweep/{name}", alt,
-                                   f"{what} {sweep_caption}"))
+        blocks.append(figure_block(section, f"assets/figures/sweep/{name}", alt, what))
     text = ("<!-- Written by scripts/make_docs_figures.py from figures.json: do not edit. -->\n\n"
             + "\n".join(blocks))
     (FIGURE_ASSETS / "captions.md").write_text(text)
     (FIGURE_ASSETS / "command.md").write_text(
-        f"```bash\nKERAS_BACKEND={record['backend']} {record['sweep_command']}\n```\n\n"
+        f"```bash\nKERAS_BACKEND={record['backend']} {public(record['sweep_command'])}\n```\n\n"
         f"The figures on this page were made on {record['date']} by "
-        f"`{record['command'].strip()}`, which took {record['minutes']:.0f} minutes "
-        f"for the sweep on {record['hardware']}.\n")
+        f"`{record['command'].strip()}`; {record.get('minutes_counted', 'the sweep command')} "
+        f"took {record['minutes']:.0f} minutes on {record['hardware']}. Every run: full MNIST (grey levels), "
+        f"{record['backend']} backend, the 784-512-z MLP, batches of 128, Adam 0.001, "
+        f"seed 0.\n")
 
 
 def figure_block(section, path, alt, text):
@@ -238,19 +567,27 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=os.environ.get("VAE_KERAS_DATA")
                         or str(ROOT.parent / "shared" / "data" / "mnist"),
                         help="folder of the full MNIST IDX files")
-    parser.add_argument("--only", choices=("tutorial", "results", "captions"), default=None,
-                        help="regenerate one part only (captions: rewrite captions.md "
-                        "from the existing figures.json)")
+    parser.add_argument("--only", choices=("tutorial", "results", "results-figures", "deeper",
+                                           "deeper-figures", "captions"), default=None,
+                        help="regenerate one part only (results-figures, deeper-figures: "
+                        "redraw from the finished runs; captions: rewrite captions.md "
+                        "from the existing figures.json and deeper.json)")
     parser.add_argument("--hardware", default=None,
                         help="what ran it, for the record (default: CPU, N cores, no GPU)")
     args = parser.parse_args(argv)
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     if args.only in (None, "tutorial"):
         make_tutorial(env)
-    if args.only in (None, "results"):
+    if args.only in (None, "results", "results-figures"):
         make_results(env, args)
+    if args.only in (None, "deeper", "deeper-figures"):
+        make_deeper(env, args)
     if args.only == "captions":
-        write_captions(json.loads((FIGURE_ASSETS / "figures.json").read_text()))
+        record = json.loads((FIGURE_ASSETS / "figures.json").read_text())
+        write_captions(record)
+        write_sweep_table(record)
+        if (DEEPER_ASSETS / "deeper.json").is_file():
+            write_deeper_snippets(json.loads((DEEPER_ASSETS / "deeper.json").read_text()))
 
 
 if __name__ == "__main__":

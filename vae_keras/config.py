@@ -117,6 +117,15 @@ def build_parser(prog="python -m vae_keras.train"):
     p.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam step size")
     p.add_argument("--beta", type=non_negative_float, default=1.0,
                    help="weight of the KL term (1 = the ELBO)")
+    p.add_argument("--kl-warmup", type=non_negative_float, default=0.0, metavar="EPOCHS",
+                   help="KL warm-up: the KL weight rises linearly from 0 to --beta "
+                   "over this many epochs (0: no warm-up)")
+    p.add_argument("--free-bits", type=non_negative_float, default=0.0, metavar="NATS",
+                   help="free bits: each latent unit's batch-mean KL counts as at least "
+                   "NATS in the objective (Kingma et al. 2016; 0: the plain ELBO)")
+    p.add_argument("--binarize", action="store_true",
+                   help="binary MNIST: train on a fresh Bernoulli draw of every batch and "
+                   "test on a fixed binarized test set (seed 0), as in the IWAE paper")
     p.add_argument("--decoder-std", type=positive_float, default=None,
                    help="fixed std of the Gaussian decoder (frey_face); default: learned")
     p.add_argument("--seed", type=seed_int, default=0, help="seed for weights, noise and shuffling, from 0 to 2**32 - 1")

@@ -69,6 +69,31 @@ class Dataset:
         return "gaussian" if self.name == "frey_face" else "bernoulli"
 
 
+BINARY_TEST_SEED = 0  # one fixed binarized test set, whatever the run's seed
+
+
+def binarize(images, seed=BINARY_TEST_SEED):
+    """A Bernoulli draw of grey images: each pixel is 1 with probability its grey level.
+
+    NumPy, seeded: the same binary images on every backend and machine.
+
+    >>> binarize(np.full((1, 2, 2, 1), 0.5, "float32"), seed=0).ravel().tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    """
+    images = np.asarray(images, dtype="float32")
+    draw = np.random.default_rng(seed).random(images.shape, dtype="float32")
+    return (draw < images).astype("float32")
+
+
+def with_binary_test_set(data, seed=BINARY_TEST_SEED):
+    """`data` with its test images replaced by one fixed binarized draw (`binarize`).
+
+    The training images stay grey: a `VAE(binarize=True)` draws a fresh binary
+    version of each batch as it trains ("dynamic binarization").
+    """
+    return dataclasses.replace(data, x_test=binarize(data.x_test, seed))
+
+
 def load_dataset(name="mnist", data_dir=None):
     """Loads a data set as a `Dataset` of float32 images in [0, 1].
 

@@ -3,13 +3,17 @@
 Usage: python -m vae_keras.evaluate RUN_DIR [--k 100] [--draws 10]
 
 Both numbers are in nats per test image. The ELBO is averaged over several
-draws of z per image; log p(x) is the importance-weighted bound of Burda et al.
-(2016) with k samples from q(z|x),
+draws of z per image. The second number estimates the importance-weighted
+bound of Burda et al. (2016) with k samples z_i ~ q(z|x),
 
-    log p(x) >= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),
+    L_k = E[ log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x) ] <= log p(x),
 
-which is the ELBO for k = 1 and tightens as k grows. Results go to
-`RUN_DIR/metrics.json`, figures and animations to `RUN_DIR/figures/`.
+which is the ELBO for k = 1 and tightens as k grows. Only the expectation is
+a bound: one draw of the bracket can exceed log p(x). The mean over test
+images of one draw per image, `test_log_likelihood` in metrics.json (and its
+negative, `test_neg_iwae_bound`, the "NLL" of papers), is an unbiased
+estimate of the mean L_k. Results go to `RUN_DIR/metrics.json`, with the
+number of active latent units; figures and animations to `RUN_DIR/figures/`.
 """
 
 import argparse
@@ -35,7 +39,8 @@ DEFAULT_DRAWS = 10
 DEFAULT_BATCH = 50     # images per batch: k * batch codes are decoded at once
 MAX_CODES_PER_BATCH = 20_000
 LOG_2PI = math.log(2.0 * math.pi)
-UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples")
+UNPREFIXED = ("iwae_k", "elbo_draws", "test_examples", "latent_dim")
+ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016), section 5.2
 
 
 def log_weights(vae, x, eps, labels=None):
@@ -71,25 +76,38 @@ def log_weights(vae, x, eps, labels=None):
 def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0, labels=None):
     """Per-image estimates from `k` draws of z (NumPy dict, nats).
 
-    `log_likelihood`: the importance-weighted bound log (1/k) sum_i w_i;
-    `reconstruction_loss`: -log p(x|z) averaged over the k draws;
-    `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
-    The noise comes from NumPy with `seed`, the same on every backend; the
-    model runs on `batch_size` images (`k` codes each) per call. `labels`:
-    one-hot rows for a `ConditionalVAE` (the estimates are then of log p(x | y)).
+    `log_likelihood`: log (1/k) sum_i w_i, one draw of the importance-weighted
+    estimator; its expectation is the bound L_k <= log p(x) (a single draw may
+    exceed log p(x)); `reconstruction_loss`: -log p(x|z) averaged over the k
+    draws; `kl_loss`: the closed-form KL; `elbo`: -(reconstruction_loss + kl_loss).
+    The noise comes from NumPy with `seed`, the same on every backend and for
+    every batch size. The model decodes at most `MAX_CODES_PER_BATCH` codes
+    per call: `batch_size` images (`k` codes each), fewer when `k` is large,
+    and for k > MAX_CODES_PER_BATCH one image's codes in chunks (k = 5000 fits
+    in a few hundred MB).
+    `labels`: one-hot rows for a `ConditionalVAE` (the estimates are then of
+    log p(x | y)).
     """
     x = np.asarray(x, dtype="float32")
-    eps = np.random.default_rng(seed).standard_normal((len(x), k, vae.latent_dim))
-    eps = eps.astype("float32")
+    rng = np.random.default_rng(seed)
     batch_size = max(1, min(batch_size, MAX_CODES_PER_BATCH // k))
+    chunk = min(k, MAX_CODES_PER_BATCH)
     parts = {"log_likelihood": [], "reconstruction_loss": [], "kl_loss": []}
     for i in range(0, len(x), batch_size):
-        log_w, reconstruction, kl = log_weights(
-            vae, ops.convert_to_tensor(x[i: i + batch_size]),
-            ops.convert_to_tensor(eps[i: i + batch_size]),
-            None if labels is None else ops.convert_to_tensor(labels[i: i + batch_size]))
+        images = ops.convert_to_tensor(x[i: i + batch_size])
+        batch_labels = None if labels is None else ops.convert_to_tensor(labels[i: i + batch_size])
+        log_ws, reconstructions = [], []
+        # Drawn in the order of one (n, k, latent_dim) array: batching changes nothing.
+        for _ in range(0, k, chunk):
+            size = min(chunk, k - len(log_ws) * chunk)
+            eps = rng.standard_normal((len(x[i: i + batch_size]), size, vae.latent_dim))
+            log_w, reconstruction, kl = log_weights(
+                vae, images, ops.convert_to_tensor(eps.astype("float32")), batch_labels)
+            log_ws.append(log_w)
+            reconstructions.append(ops.sum(reconstruction, axis=1))
+        log_w = log_ws[0] if len(log_ws) == 1 else ops.concatenate(log_ws, axis=1)
         parts["log_likelihood"].append(ops.logsumexp(log_w, axis=1) - math.log(k))
-        parts["reconstruction_loss"].append(ops.mean(reconstruction, axis=1))
+        parts["reconstruction_loss"].append(sum(reconstructions) / k)
         parts["kl_loss"].append(kl)
     out = {key: np.concatenate([ops.convert_to_numpy(v) for v in values]).astype("float64")
            for key, values in parts.items()}
@@ -98,7 +116,12 @@ def estimate(vae, x, k, batch_size=DEFAULT_BATCH, seed=0, labels=None):
 
 
 def iwae_log_likelihood(vae, x, k=DEFAULT_K, batch_size=DEFAULT_BATCH, seed=0, labels=None):
-    """Importance-weighted estimate of log p(x) with `k` samples, per image (NumPy, nats)."""
+    """One draw per image of the k-sample importance-weighted estimator (NumPy, nats).
+
+    Its expectation is the bound L_k <= log p(x); averaged over many images
+    it estimates the mean L_k, approaching the mean log p(x) as k grows.
+    With one-hot `labels` (a `ConditionalVAE`) the bound is on log p(x | y).
+    """
     return estimate(vae, x, k, batch_size, seed, labels)["log_likelihood"]
 
 
@@ -114,22 +137,41 @@ def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0, labe
 
 def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0,
                  labels=None):
-    """Test-set averages: ELBO and its terms, and the IWAE log-likelihood (floats, nats).
+    """Test-set averages (floats, nats) and the active units.
 
-    With one-hot `labels` (a `ConditionalVAE`) they bound log p(x | y) instead.
+    `elbo` and its terms; `log_likelihood`, the mean of the k-sample
+    importance-weighted estimates, an estimate of the bound L_k on log p(x);
+    `neg_iwae_bound` its negative, the number papers report as "NLL";
+    `active_units`, latent units whose posterior mean varies across `x`.
+    With one-hot `labels` (a `ConditionalVAE`) the bounds are on log p(x | y).
     """
     terms = elbo(vae, x, num_draws, batch_size, seed, labels)
     log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1, labels)
     metrics = {key: float(np.mean(value)) for key, value in terms.items()}
+    unit_variances = posterior_mean_variances(vae, x, labels)
     metrics.update(
         neg_elbo=-metrics["elbo"],
         log_likelihood=float(np.mean(log_px)),
-        nll=-float(np.mean(log_px)),
+        neg_iwae_bound=-float(np.mean(log_px)),
         iwae_k=int(k),
         elbo_draws=int(num_draws),
         test_examples=int(len(x)),
+        active_units=int(np.sum(unit_variances > ACTIVE_UNIT_THRESHOLD)),
+        latent_dim=int(vae.latent_dim),
+        posterior_mean_variances=[round(float(v), 6) for v in unit_variances],
     )
     return metrics
+
+
+def posterior_mean_variances(vae, x, labels=None):
+    """Cov_x(E_q[z_u]) per latent unit u: how much unit u's posterior mean moves with x.
+
+    Burda et al. (2016) call a unit active when this exceeds 0.01 (nats-free:
+    the prior's variance is 1). An inactive unit's posterior is the prior for
+    every image: it carries no information about x and ~0 nats of KL.
+    """
+    mean, _ = vae.encode(x) if labels is None else vae.encode(x, labels)
+    return mean.astype("float64").var(axis=0)
 
 
 class RunError(ValueError):
@@ -166,7 +208,8 @@ def write_json_atomically(path, data):
 
 def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
                  batch_size=DEFAULT_BATCH, seed=0, figures=True, model=None,
-                 scatter_method="pca", max_test=None, **figure_kwargs):
+                 scatter_method="pca", max_test=None, metrics_file="metrics.json",
+                 **figure_kwargs):
     """Evaluates a run folder: writes `metrics.json` and `figures/`, returns the metrics.
 
     Args:
@@ -180,6 +223,8 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         model: The trained VAE, if in memory (else loaded from model.keras).
         scatter_method: `"pca"` or `"tsne"`, for latent sizes above 2.
         max_test: Evaluate on the first `max_test` test images only.
+        metrics_file: Name of the JSON file written in `run_dir` (another name
+            keeps, e.g., a k = 5000 evaluation beside the default one).
         **figure_kwargs: Passed to `write_figures` (e.g. `tour_steps`).
     """
     import keras
@@ -197,13 +242,17 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
     from vae_keras.conditional import ConditionalVAE, one_hot
 
     conditional = isinstance(model, ConditionalVAE)
+    if config.get("binarize"):  # the run's fixed binarized test set
+        from vae_keras.data import with_binary_test_set
+
+        dataset = with_binary_test_set(dataset)
     x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
     labels = one_hot(dataset.y_test[:len(x_test)], model.num_classes) if conditional else None
     metrics = {key if key in UNPREFIXED else f"test_{key}": value
                for key, value in test_metrics(model, x_test, k, num_draws, batch_size,
                                               seed, labels).items()}
     metrics["evaluation_backend"] = keras.backend.backend()
-    path = run_dir / "metrics.json"
+    path = run_dir / metrics_file
     try:
         existing = json.loads(path.read_text()) if path.is_file() else {}
     except ValueError:
@@ -336,6 +385,8 @@ def main(argv=None):
     parser.add_argument("--max-test", type=int, default=None,
                         help="use only the first N test images (default: all)")
     parser.add_argument("--no-figures", action="store_true", help="write metrics.json only")
+    parser.add_argument("--metrics-file", default="metrics.json",
+                        help="name of the JSON file written in RUN_DIR")
     args = parser.parse_args(argv)
     if args.k < 1 or args.draws < 1 or args.batch_size < 1:
         print("evaluate: error: --k, --draws and --batch-size must be >= 1, got "
@@ -363,11 +414,13 @@ def main(argv=None):
     metrics = evaluate_run(args.run_dir, dataset=dataset, k=args.k, num_draws=args.draws,
                            batch_size=args.batch_size, seed=args.seed,
                            figures=not args.no_figures, model=model,
-                           scatter_method=args.scatter, max_test=args.max_test)
+                           scatter_method=args.scatter, max_test=args.max_test,
+                           metrics_file=args.metrics_file)
     given = " | y" if type(model).__name__ == "ConditionalVAE" else ""
     print(f"test ELBO {metrics['test_elbo']:.2f} nats ({metrics['elbo_draws']} draws); "
           f"IWAE log p(x{given}) {metrics['test_log_likelihood']:.2f} nats "
-          f"(k={metrics['iwae_k']}); written to {Path(args.run_dir) / 'metrics.json'}")
+          f"(k={metrics['iwae_k']}); {metrics['test_active_units']} of {metrics['latent_dim']} "
+          f"latent units active; written to {Path(args.run_dir) / args.metrics_file}")
     return metrics
 
 

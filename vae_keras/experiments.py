@@ -5,9 +5,13 @@ Usage: python -m vae_keras.experiments [--latent-dims 2 5 10 20] [--epochs N] [t
 Each size is trained by `vae_keras.train.main` (options this command does not
 know, such as `--hidden-dim 256`, are passed on to it) into `OUTPUT_DIR/zN/`
 and evaluated with `vae_keras.evaluate`. The sweep folder then holds
-`samples.png` and `reconstructions.png` (one panel per size),
-`learning_curves.png` (every size on one plot) and `results.md` /
-`results.json` (test ELBO and IWAE log-likelihood per size, in nats).
+`samples.png` (a panel per run), `reconstructions.png` (a row per run),
+`learning_curves.png` (every run on one plot) and `results.md` /
+`results.json` (-ELBO, its terms, -L_k and active units per run, in nats).
+
+With `--betas B1 B2 ...` every size is trained with each KL weight, into
+`OUTPUT_DIR/zN-betaB/`, and `rate_distortion.png` plots each run's test KL
+(rate) against its reconstruction loss (distortion).
 """
 
 import argparse
@@ -32,6 +36,9 @@ def build_parser():
     )
     parser.add_argument("--latent-dims", type=int, nargs="+", default=list(DEFAULT_LATENT_DIMS),
                         help="latent sizes to train")
+    parser.add_argument("--betas", type=float, nargs="+", default=[1.0],
+                        help="KL weights to train for each latent size; several give a "
+                        "rate-distortion curve (rate_distortion.png)")
     parser.add_argument("--dataset", default="mnist", help="data set, as for vae_keras.train")
     parser.add_argument("--data-dir", default=None, help="folder with the raw data files (default: as vae_keras.train)")
     parser.add_argument("--epochs", type=int, default=None,
@@ -43,6 +50,9 @@ def build_parser():
     parser.add_argument("--max-test", type=int, default=None,
                         help="evaluate on the first N test images only (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every run and figure")
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="train nothing: redraw the comparison figures and table from "
+                        "the finished runs in --output-dir")
     parser.add_argument("--no-run-figures", action="store_true",
                         help="skip each run's own figures (the comparison figures are kept)")
     return parser
@@ -61,6 +71,12 @@ def main(argv=None):
         print(f"experiments: error: --latent-dims must be >= 1, got {args.latent_dims}",
               file=sys.stderr)
         sys.exit(2)
+    if any(not (np.isfinite(b) and b >= 0) for b in args.betas):
+        print(f"experiments: error: --betas must be finite numbers >= 0, got {args.betas}",
+              file=sys.stderr)
+        sys.exit(2)
+    if args.summarize_only:
+        return _summarize_folder(args, argv)
     backend = keras.backend.backend()
     out = Path(args.output_dir or f"runs/sweep-{args.dataset}-{backend}-"
                f"{datetime.datetime.now():%Y%m%d-%H%M%S}").expanduser()
@@ -70,16 +86,18 @@ def main(argv=None):
                    "max_test": args.max_test}
 
     runs = {}
-    for d in args.latent_dims:
+    for d, beta in [(d, b) for d in args.latent_dims for b in args.betas]:
+        name = run_name(d, beta, args.betas)
         command = ["--dataset", args.dataset, "--latent-dim", str(d), "--seed", str(args.seed),
-                   "--output-dir", str(out), "--run-name", f"z{d}", "--no-evaluate"]
+                   "--output-dir", str(out), "--run-name", name, "--no-evaluate"]
+        command += ["--beta", f"{beta:g}"] if args.betas != [1.0] else []
         command += ["--data-dir", args.data_dir] if args.data_dir else []
         command += ["--epochs", str(args.epochs)] if args.epochs is not None else []
-        print(f"=== latent size {d}: python -m vae_keras.train {shlex.join(command + train_args)}",
+        print(f"=== {name}: python -m vae_keras.train {shlex.join(command + train_args)}",
               flush=True)
         run_dir = Path(train.main(command + train_args))
         evaluate.evaluate_run(run_dir, dataset=dataset, **eval_kwargs)
-        runs[d] = run_dir
+        runs[name] = run_dir
     results = summarize(runs, dataset, out, seed=args.seed)
     results["command"] = "python -m vae_keras.experiments " + shlex.join(argv)
     write_results(results, out)
@@ -87,68 +105,137 @@ def main(argv=None):
     return out
 
 
+def run_name(latent_dim, beta, betas=(1.0,)):
+    """`zN`, or `zN-betaB` when the sweep trains several KL weights."""
+    return f"z{latent_dim}" if list(betas) == [1.0] else f"z{latent_dim}-beta{beta:g}"
+
+
+def _summarize_folder(args, argv):
+    import json
+
+    from vae_keras.data import load_dataset
+
+    out = Path(args.output_dir or "")
+    found = [p.parent for p in sorted(out.glob("*/metrics.json")) if (p.parent / "model.keras").is_file()]
+    if not args.output_dir or not found:
+        print(f"experiments: error: --summarize-only needs --output-dir with finished runs, "
+              f"found none in {out}", file=sys.stderr)
+        sys.exit(2)
+
+    def order(run_dir):
+        config = json.loads((run_dir / "config.json").read_text())
+        return config["latent_dim"], config.get("beta", 1.0)
+
+    runs = {p.name: p for p in sorted(found, key=order)}
+    config = json.loads((next(iter(runs.values())) / "config.json").read_text())
+    dataset = load_dataset(config.get("dataset", args.dataset), args.data_dir or config.get("data_dir"))
+    results = summarize(runs, dataset, out, seed=args.seed)
+    previous = out / "results.json"
+    if previous.is_file():
+        results["command"] = json.loads(previous.read_text()).get("command")
+    write_results(results, out)
+    print((out / "results.md").read_text())
+    return out
+
+
+def run_label(config, sizes, betas):
+    """How a run is named in figures: by what the sweep varies."""
+    parts = []
+    if len(sizes) > 1 or len(betas) == 1:
+        parts.append(f"latent size {config['latent_dim']}")
+    if len(betas) > 1:
+        parts.append(f"beta = {config.get('beta', 1.0):g}")
+    return ", ".join(parts)
+
+
 def summarize(runs, dataset, out, seed=0):
-    """Writes the comparison figures of `runs` ({latent size: run folder}); returns the table."""
-    from vae_keras import plots
+    """Writes the comparison figures of `runs` ({name: run folder}); returns the table.
+
+    Figures: `samples.png` (one panel of 64 samples per run),
+    `reconstructions.png` (a row per run under the test images),
+    `learning_curves.png`, and, when the runs differ in beta,
+    `rate_distortion.png` (test KL against test reconstruction loss).
+    """
+    import json
+
+    from vae_keras import plots, plots_deeper
     from vae_keras.evaluate import load_run
 
-    infos = {d: plots.RunInfo.from_run_dir(run_dir) for d, run_dir in runs.items()}
+    configs = {name: json.loads((Path(r) / "config.json").read_text()) for name, r in runs.items()}
+    infos = {name: plots.RunInfo.from_run_dir(r) for name, r in runs.items()}
+    sizes = sorted({c["latent_dim"] for c in configs.values()})
+    betas = sorted({c.get("beta", 1.0) for c in configs.values()})
+    labels = {name: run_label(configs[name], sizes, betas) for name in runs}
     first = next(iter(infos.values()))
-    sweep_info = plots.RunInfo(first.dataset, "/".join(str(d) for d in runs), first.backend,
+    sweep_info = plots.RunInfo(first.dataset, "/".join(map(str, sizes)), first.backend,
                                first.epochs)
-    models = {d: load_run(run_dir)[0] for d, run_dir in runs.items()}
-    x = dataset.x_test[:30]
+    models = {name: load_run(r)[0] for name, r in runs.items()}
+    x = dataset.x_test[:12]
     figures = {
-        "samples": plots.side_by_side(
-            {f"latent size {d}": vae.sample(64, seed=seed) for d, vae in models.items()},
-            sweep_info, f"64 samples per latent size, decoder mean at z ~ N(0, I), seed {seed}",
-            ncols=8),
-        "reconstructions": plots.side_by_side(
-            {"test images": x, **{f"latent size {d}": vae.reconstruct(x)
-                                  for d, vae in models.items()}},
-            sweep_info, "test images and their reconstructions per latent size", ncols=5),
+        "samples": plots_deeper.sample_panels(
+            {labels[n]: vae.sample(64, seed=seed) for n, vae in models.items()}, sweep_info,
+            f"64 samples per run: decoder means at z ~ N(0, I), seed {seed}"),
+        "reconstructions": plots_deeper.image_rows(
+            {"test images": x, **{labels[n]: vae.reconstruct(x) for n, vae in models.items()}},
+            sweep_info, "the first 12 test images and their reconstructions by each run"),
         "learning_curves": plots.compare_learning_curves(
-            {f"latent size {d}": (plots.read_history(runs[d] / "history.csv"),
-                                  len(dataset.x_train)) for d in runs},
-            sweep_info),
+            {labels[n]: (plots.read_history(runs[n] / "history.csv"), len(dataset.x_train))
+             for n in runs}, sweep_info),
     }
-    for name, fig in figures.items():
-        fig.savefig(out / f"{name}.png", dpi=fig.dpi)
     rows = []
-    for d, info in infos.items():
+    for name, info in infos.items():
         m = info.metrics
         rows.append({
-            "latent_dim": d,
+            "name": name,
+            "latent_dim": configs[name]["latent_dim"],
+            "beta": configs[name].get("beta", 1.0),
             "epochs": info.epochs,
             "test_neg_elbo": m.get("test_neg_elbo"),
             "test_reconstruction_loss": m.get("test_reconstruction_loss"),
             "test_kl_loss": m.get("test_kl_loss"),
             "test_log_likelihood": m.get("test_log_likelihood"),
+            "test_neg_iwae_bound": m.get("test_neg_iwae_bound"),
+            "active_units": m.get("test_active_units"),
             "iwae_k": m.get("iwae_k"),
-            "run_dir": str(runs[d]),
+            "run_dir": str(runs[name]),
         })
+    if len(betas) > 1:
+        figures["rate_distortion"] = plots_deeper.rate_distortion(rows, sweep_info)
+    for name, fig in figures.items():
+        fig.savefig(out / f"{name}.png", dpi=fig.dpi)
     return {"dataset": first.dataset, "backend": first.backend,
             "test_examples": next(iter(infos.values())).metrics.get("test_examples"),
             "rows": rows}
 
 
 def markdown_table(results):
-    """The results as a Markdown table (nats per test image)."""
-    k = results["rows"][0]["iwae_k"] if results["rows"] else "?"
+    """The results as a Markdown table: every loss as positive nats per test image."""
+    rows = results["rows"]
+    k = rows[0]["iwae_k"] if rows else "?"
+    several_betas = len({r.get("beta", 1.0) for r in rows}) > 1
     lines = [
-        f"Latent-size sweep on {plots_name(results['dataset'])}, {results['backend']} backend, "
-        f"{results.get('test_examples')} test images (nats per image; lower -ELBO and "
-        "higher log p(x) are better).",
+        f"Sweep on {plots_name(results['dataset'])}, {results['backend']} backend, "
+        f"{results.get('test_examples')} test images. All columns are positive nats per "
+        f"image, lower is better: -ELBO = reconstruction + KL, and -L_{k} = -log of the "
+        f"IWAE bound with k = {k} (an estimate of the bound, >= -log p(x)).",
         "",
-        f"| latent size | epochs | test -ELBO | reconstruction | KL | test log p(x), IWAE k={k} |",
-        "|---:|---:|---:|---:|---:|---:|",
+        f"| latent size |{' beta |' if several_betas else ''} epochs | -ELBO | reconstruction "
+        f"| KL | -L_{k} | active units |",
+        f"|---:|{'---:|' if several_betas else ''}---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results["rows"]:
-        def f(v):
-            return "n/a" if v is None or not np.isfinite(v) else f"{v:.2f}"
-        lines.append(f"| {r['latent_dim']} | {r['epochs']} | {f(r['test_neg_elbo'])} | "
+
+    def f(v):
+        return "n/a" if v is None or not np.isfinite(v) else f"{v:.2f}"
+
+    for r in rows:
+        neg_bound = (r.get("test_neg_iwae_bound") if r.get("test_neg_iwae_bound") is not None
+                     else None if r.get("test_log_likelihood") is None
+                     else -r["test_log_likelihood"])
+        active = "n/a" if r.get("active_units") is None else f"{r['active_units']} of {r['latent_dim']}"
+        beta = f" {r.get('beta', 1.0):g} |" if several_betas else ""
+        lines.append(f"| {r['latent_dim']} |{beta} {r['epochs']} | {f(r['test_neg_elbo'])} | "
                      f"{f(r['test_reconstruction_loss'])} | {f(r['test_kl_loss'])} | "
-                     f"{f(r['test_log_likelihood'])} |")
+                     f"{f(neg_bound)} | {active} |")
     if results.get("command"):
         lines += ["", f"Command: `{results['command']}`"]
     return "\n".join(lines) + "\n"

@@ -38,6 +38,16 @@ def kl_divergence(mean, log_var):
     )
 
 
+def kl_divergence_per_unit(mean, log_var):
+    """The terms of `kl_divergence`, one per latent unit: shape `(batch_size, latent_dim)`.
+
+    Their sum over the last axis is `kl_divergence`. Per unit they show which
+    units are used (free bits floors each one; an unused unit's KL is ~0).
+    """
+    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
+    return 0.5 * (ops.square(mean) + ops.exp(log_var) - 1.0 - log_var)
+
+
 def _flatten_examples(values):
     """Reshapes to `(batch_size, values_per_example)`.
 

@@ -42,6 +42,15 @@ class VAE(keras.Model):
         beta: Weight of the KL term (1.0 is the ELBO; other values give a
             beta-VAE objective, and `loss` is then that objective).
         seed: Seed of the sampling noise.
+        free_bits: Free bits (Kingma et al., 2016): a floor, in nats, on each
+            latent unit's KL averaged over the batch; the objective's KL term
+            is `sum_j max(free_bits, mean_batch KL_j)`, so a unit may carry up
+            to `free_bits` nats at no cost. 0 (the default) is the ELBO.
+        kl_warmup_steps: KL warm-up: the KL weight rises linearly from 0 to
+            `beta` over this many training steps (0: `beta` from the start).
+        binarize: Dynamic binarization: in training, each batch's grey
+            pixels are replaced by a fresh Bernoulli draw (pixel = 1 with
+            probability its grey level), inside the step, on every backend.
         **kwargs: Base `keras.Model` keyword arguments, such as `name`.
 
     Call arguments:
@@ -77,6 +86,9 @@ class VAE(keras.Model):
         decoder_std=None,
         beta=1.0,
         seed=None,
+        free_bits=0.0,
+        kl_warmup_steps=0,
+        binarize=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -99,6 +111,13 @@ class VAE(keras.Model):
         self.decoder_std = decoder_std
         self.beta = float(beta)
         self.seed = seed
+        if not (math.isfinite(free_bits) and free_bits >= 0):
+            raise ValueError(f"free_bits must be a finite number >= 0, got {free_bits!r}")
+        if int(kl_warmup_steps) < 0:
+            raise ValueError(f"kl_warmup_steps must be >= 0, got {kl_warmup_steps!r}")
+        self.free_bits = float(free_bits)
+        self.kl_warmup_steps = int(kl_warmup_steps)
+        self.binarize = bool(binarize)
         learned_variance = likelihood == "gaussian" and decoder_std is None
         size = dict(hidden_dim=hidden_dim, num_hidden_layers=num_hidden_layers, arch=arch)
         self.encoder, self.decoder = self._build_networks(
@@ -108,6 +127,15 @@ class VAE(keras.Model):
         # next to `loss` by fit() and evaluate().
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        if self.kl_warmup_steps:
+            # Counted by the model itself: a non-trainable variable is threaded
+            # through the compiled step on every backend (the optimizer's own
+            # counter is not visible inside JAX's stateless loss).
+            self.warmup_step = self.add_weight(
+                shape=(), initializer="zeros", trainable=False, name="kl_warmup_step")
+        if self.binarize:
+            self.binarize_seed = keras.random.SeedGenerator(
+                None if seed is None else seed + 1, name="binarize_seed")
         self.built = True
 
     def _build_networks(self, latent_dim, size, params_per_pixel):
@@ -137,7 +165,9 @@ class VAE(keras.Model):
               `(batch_size, height, width, channels * k)`: logits
               (Bernoulli), or means before the sigmoid (Gaussian), followed
               on the channel axis by raw log-variances when the variance is
-              learned (k = 2; otherwise k = 1).
+              learned (k = 2; otherwise k = 1);
+            - `"x"`, only in training with `binarize=True`: the binary draw
+              of the images that the encoder saw and the loss scores.
 
         Example:
 
@@ -151,10 +181,17 @@ class VAE(keras.Model):
         # {'mean': (3, 2), 'log_var': (3, 2), 'z': (3, 2), 'params': (3, 28, 28, 1)}
         ```
         """
+        binarized = bool(training) and self.binarize
+        if binarized:  # a fresh binary image per step; compute_loss scores the same draw
+            noise = keras.random.uniform(ops.shape(inputs), seed=self.binarize_seed)
+            inputs = ops.cast(noise < inputs, inputs.dtype)
         mean, log_var = self.encoder(inputs, training=training)
         z = self.sampling([mean, log_var])
         params = self.decoder(z, training=training)
-        return {"mean": mean, "log_var": log_var, "z": z, "params": params}
+        outputs = {"mean": mean, "log_var": log_var, "z": z, "params": params}
+        if binarized:
+            outputs["x"] = inputs
+        return outputs
 
     def reconstruction_loss(self, x, params):
         """-log p(x | z) in nats per example, from the decoder's raw output."""
@@ -197,21 +234,43 @@ class VAE(keras.Model):
         # The negative ELBO: E_q[-log p(x|z)] + KL(q(z|x) || p(z)), estimated
         # with the single z drawn in call(). Each term is summed over its
         # dimensions (pixels, latent units) and averaged over the batch only.
+        if "x" in y_pred:  # dynamic binarization: the draw the encoder saw
+            x = y_pred["x"]
         reconstruction = self.reconstruction_loss(x, y_pred["params"])
-        kl = losses.kl_divergence(y_pred["mean"], y_pred["log_var"])
+        kl_units = losses.kl_divergence_per_unit(y_pred["mean"], y_pred["log_var"])
         if sample_weight is not None:
-            w = ops.cast(ops.reshape(sample_weight, (-1,)), kl.dtype)
-            reconstruction_mean = ops.sum(reconstruction * w) / ops.sum(w)
-            kl_mean = ops.sum(kl * w) / ops.sum(w)
+            w = ops.cast(ops.reshape(sample_weight, (-1,)), kl_units.dtype)
         else:
-            reconstruction_mean = ops.mean(reconstruction)
-            kl_mean = ops.mean(kl)
-        self.reconstruction_tracker.update_state(reconstruction_mean)
-        self.kl_tracker.update_state(kl_mean)
-        loss = reconstruction_mean + self.beta * kl_mean
+            w = ops.ones_like(reconstruction)
+        reconstruction_mean = ops.sum(reconstruction * w) / ops.sum(w)
+        kl_unit_means = ops.sum(kl_units * w[:, None], axis=0) / ops.sum(w)
+        kl_mean = ops.sum(kl_unit_means)
+        # Keras weights its `loss` tracker by the batch size: so must these,
+        # or with a short last batch `loss` != reconstruction + beta * KL.
+        batch_size = ops.cast(ops.shape(reconstruction)[0], kl_mean.dtype)
+        self.reconstruction_tracker.update_state(reconstruction_mean, sample_weight=batch_size)
+        self.kl_tracker.update_state(kl_mean, sample_weight=batch_size)
+        if self.free_bits:
+            kl_term = ops.sum(ops.maximum(kl_unit_means, self.free_bits))
+        else:
+            kl_term = kl_mean
+        loss = reconstruction_mean + self.kl_weight(training) * kl_term
         if self.losses:  # weight regularizers a user may add to the networks
             loss = loss + ops.sum(ops.stack(self.losses))
         return loss
+
+    def kl_weight(self, training=False):
+        """The KL weight now: `beta`, or during KL warm-up `beta * step / kl_warmup_steps`.
+
+        Each training step advances the warm-up; evaluation uses the weight
+        reached so far (0 for an untrained model with warm-up).
+        """
+        if not self.kl_warmup_steps:
+            return self.beta
+        step = ops.convert_to_tensor(self.warmup_step)
+        if training:
+            self.warmup_step.assign(step + 1.0)
+        return self.beta * ops.minimum(1.0, step / float(self.kl_warmup_steps))
 
     def _gaussian_params(self, params):
         channels = self.image_shape[-1]
@@ -301,6 +360,9 @@ class VAE(keras.Model):
             "decoder_std": self.decoder_std,
             "beta": self.beta,
             "seed": self.seed,
+            "free_bits": self.free_bits,
+            "kl_warmup_steps": self.kl_warmup_steps,
+            "binarize": self.binarize,
         }
 
 

@@ -447,19 +447,3 @@ def compare_learning_curves(runs, info):
     fig.suptitle(info.title("learning curves per run: test (solid) and train (dashed) -ELBO"),
                  fontsize=9)
     return fig
-
-
-def side_by_side(grids, info, metric, ncols=10):
-    """Image grids next to each other: `grids` maps a panel title to images."""
-    tiles = {title: tile(images, ncols) for title, images in grids.items()}
-    h = max(t.shape[0] for t in tiles.values())
-    w = max(t.shape[1] for t in tiles.values())
-    panel = 3.2
-    fig = Figure(figsize=(panel * len(tiles), panel * h / w + 0.9), dpi=DPI)
-    for i, (title, grid) in enumerate(tiles.items()):
-        ax = _image_axes(fig, (i / len(tiles) + 0.005, 0.01, 1 / len(tiles) - 0.01,
-                               1 - 0.9 / fig.get_size_inches()[1]))
-        ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(title, fontsize=8)
-    fig.suptitle(info.title(metric), fontsize=9, y=0.995, va="top")
-    return fig

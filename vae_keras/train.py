@@ -66,6 +66,12 @@ def _train(config, run_dir, resumed, verbose):
     from vae_keras.readers import DataError
 
     data = _load_data(config, load_dataset, DataError)  # before Keras: bad data fails fast
+    if config.get("binarize"):
+        if data.likelihood != "bernoulli":
+            _fail(f"--binarize: {data.name} is modelled with a Gaussian, not binary pixels")
+        from vae_keras.data import with_binary_test_set
+
+        data = with_binary_test_set(data)
     if config.get("arch") == "conv" and conv_shape_error(data.image_shape):
         _fail(f"--arch conv: {conv_shape_error(data.image_shape)}")
     conditional = config.get("conditional", False)
@@ -121,6 +127,8 @@ def _train(config, run_dir, resumed, verbose):
                 hidden_dim=config["hidden_dim"], num_hidden_layers=config["hidden_layers"],
                 arch=config["arch"], likelihood=data.likelihood,
                 decoder_std=config["decoder_std"], beta=config["beta"], seed=config["seed"],
+                free_bits=config.get("free_bits", 0.0), binarize=config.get("binarize", False),
+                kl_warmup_steps=round(config.get("kl_warmup", 0.0) * steps_per_epoch),
             )
         except ValueError as e:  # e.g. --arch conv on images whose sides are not multiples of 4
             _fail(f"--arch {config['arch']}: {e}")
@@ -178,9 +186,15 @@ def _train(config, run_dir, resumed, verbose):
     metrics.update(epochs=config["epochs"], train_seconds=time.perf_counter() - start)
     cb.write_json(run_dir / "metrics.json", metrics)
     cb.write_status(run_dir, "completed", config["epochs"])
-    print(f"test negative ELBO{' (conditional on the label)' * conditional} "
-          f"{metrics['test_loss']:.2f} nats "
-          f"(reconstruction {metrics['test_reconstruction_loss']:.2f} + KL {metrics['test_kl_loss']:.2f})")
+    if vae.beta == 1.0 and not vae.free_bits:
+        print(f"test negative ELBO{' (conditional on the label)' * conditional} "
+              f"{metrics['test_loss']:.2f} nats "
+              f"(reconstruction {metrics['test_reconstruction_loss']:.2f} + KL {metrics['test_kl_loss']:.2f})")
+    else:  # the loss is the training objective, not the negative ELBO
+        print(f"test loss {metrics['test_loss']:.2f} nats (objective with beta = {vae.beta:g}"
+              f"{f', free bits {vae.free_bits:g}' if vae.free_bits else ''}); negative ELBO "
+              f"{metrics['test_reconstruction_loss'] + metrics['test_kl_loss']:.2f} = reconstruction "
+              f"{metrics['test_reconstruction_loss']:.2f} + KL {metrics['test_kl_loss']:.2f}")
     if config["evaluate"]:
         from vae_keras.evaluate import evaluate_run
 
