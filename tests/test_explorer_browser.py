@@ -36,6 +36,8 @@ nav:
   - explorer.md
 plugins:
   - search
+hooks:
+  - {root}/scripts/mkdocs_hooks.py
 """
 
 
