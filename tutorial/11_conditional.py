@@ -119,11 +119,11 @@ else:
 plain = test_metrics(vae, data.x_test, k=20, num_draws=5)            # log p(x)
 given = test_metrics(cvae, data.x_test, k=20, num_draws=5, labels=y_test)  # log p(x|y)
 print(f"{'test, nats per image':22s} {'-ELBO':>7s} {'reconstr.':>9s} {'KL':>5s} "
-      f"{'IWAE NLL':>8s}")
+      f"{'-L_20':>8s}")
 for name, m in (("VAE: -log p(x)", plain), ("CVAE: -log p(x | y)", given)):
     print(f"{name:22s} {m['neg_elbo']:7.1f} {m['reconstruction_loss']:9.1f} "
-          f"{m['kl_loss']:5.1f} {m['nll']:8.1f}")
-print(f"difference of the IWAE bounds: {plain['nll'] - given['nll']:.1f} nats; "
+          f"{m['kl_loss']:5.1f} {m['neg_iwae_bound']:8.1f}")
+print(f"difference of the IWAE bounds: {plain['neg_iwae_bound'] - given['neg_iwae_bound']:.1f} nats; "
       f"log 10 = {np.log(10):.2f}")
 # --8<-- [end:compare]
 

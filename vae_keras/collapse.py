@@ -99,7 +99,7 @@ def main(argv=None):
         print(f"collapse: error: {len(args.labels)} --labels for {len(args.run_dirs)} runs",
               file=sys.stderr)
         sys.exit(2)
-    from vae_keras import plots_deeper
+    from vae_keras import plots, plots_deeper
     from vae_keras.evaluate import RunError
     from vae_keras.exact import _load
     from vae_keras.plots import RunInfo
@@ -123,8 +123,7 @@ def main(argv=None):
         "kl_per_unit": plots_deeper.kl_per_unit(
             {r["label"]: r["kl_per_unit"] for r in rows}, info),
     }
-    for name, fig in figures.items():
-        fig.savefig(out / f"{name}.png", dpi=fig.dpi)
+    plots.save_figures(figures, out)
     from vae_keras.evaluate import write_json_atomically
 
     write_json_atomically(out / "collapse.json", {"images": len(x), "rows": rows})

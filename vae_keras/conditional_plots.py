@@ -116,11 +116,6 @@ def write_figures(vae, dataset, info, folder, seed=0):
         "style_transfer": style_transfer(vae, x[rows], y[rows], info),
         "latent_scatter": latent_scatter(vae, x, y, info, seed=seed),
     }
-    history = plots.read_history(folder.parent / "history.csv")
-    if history:
-        figures["learning_curves"] = plots.learning_curves(history, info, len(dataset.x_train))
-    paths = []
-    for name, fig in figures.items():
-        paths.append(folder / f"{name}.png")
-        fig.savefig(paths[-1], dpi=fig.dpi)
+    plots.add_learning_curves(figures, folder, info, len(dataset.x_train))
+    paths = plots.save_figures(figures, folder)
     return paths

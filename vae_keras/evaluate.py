@@ -316,13 +316,8 @@ def write_figures(vae, dataset, info, folder, seed=0, snapshots=None, scatter_me
     }
     if vae.latent_dim > 1:
         figures["manifold"] = plots.manifold(vae, info, dims=dims)
-    history = plots.read_history(folder.parent / "history.csv")
-    if history:
-        figures["learning_curves"] = plots.learning_curves(history, info, len(dataset.x_train))
-    paths = []
-    for name, fig in figures.items():
-        paths.append(folder / f"{name}.png")
-        fig.savefig(paths[-1], dpi=fig.dpi)
+    plots.add_learning_curves(figures, folder, info, len(dataset.x_train))
+    paths = plots.save_figures(figures, folder)
     snapshots = Path(snapshots) if snapshots is not None else None
     if snapshots is not None and snapshots.is_file():
         record = load_snapshots(snapshots)

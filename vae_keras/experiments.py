@@ -201,8 +201,7 @@ def summarize(runs, dataset, out, seed=0):
         })
     if len(betas) > 1:
         figures["rate_distortion"] = plots_deeper.rate_distortion(rows, sweep_info)
-    for name, fig in figures.items():
-        fig.savefig(out / f"{name}.png", dpi=fig.dpi)
+    plots.save_figures(figures, out)
     return {"dataset": first.dataset, "backend": first.backend,
             "test_examples": next(iter(infos.values())).metrics.get("test_examples"),
             "rows": rows}

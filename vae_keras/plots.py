@@ -427,6 +427,23 @@ def learning_curves(history, info, train_size):
     return fig
 
 
+def add_learning_curves(figures, folder, info, train_size):
+    """Adds `learning_curves` to `figures` if a `history.csv` sits next to `folder`."""
+    history = read_history(Path(folder).parent / "history.csv")
+    if history:
+        figures["learning_curves"] = learning_curves(history, info, train_size)
+    return figures
+
+
+def save_figures(figures, folder):
+    """Saves `{name: Figure}` as `folder/name.png` at each figure's dpi; returns the paths."""
+    paths = []
+    for name, fig in figures.items():
+        paths.append(Path(folder) / f"{name}.png")
+        fig.savefig(paths[-1], dpi=fig.dpi)
+    return paths
+
+
 def compare_learning_curves(runs, info):
     """Test (solid) and train (dashed) -ELBO of several runs on one log-x plot.
 
