@@ -231,3 +231,81 @@ class InjectNaN(keras.callbacks.Callback):
         if epoch + 1 == self.epoch:
             weight = self.model.decoder.trainable_weights[-1]
             weight.assign(keras.ops.full(weight.shape, float("nan"), weight.dtype))
+
+
+class TensorBoardScalars(keras.callbacks.Callback):
+    """Writes each epoch's logs as TensorBoard scalars, without TensorFlow.
+
+    Keras's own `keras.callbacks.TensorBoard` imports TensorFlow under every
+    backend, which under JAX or PyTorch costs seconds of start-up and prints
+    TensorFlow's CUDA and oneDNN log lines. This callback writes the same
+    scalars to the same layout (`log_dir/train` and `log_dir/validation`, tags
+    `epoch_loss`, `epoch_kl_loss`, ...; step = epoch index) with the
+    `tensorboard` package's record writer and protocol buffers, which need no
+    TensorFlow. `tensorboard --logdir log_dir` shows them as Keras's would.
+
+    Args:
+        log_dir: Folder for the event files (created if missing).
+
+    Example:
+
+    ```python
+    import numpy as np
+    import keras
+    from vae_keras import VAE
+    from vae_keras.callbacks import TensorBoardScalars
+
+    vae = VAE(latent_dim=2, hidden_dim=64, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    x = np.random.default_rng(0).random((256, 28, 28, 1), dtype="float32")
+    vae.fit(x, epochs=2, batch_size=64, verbose=0,
+            callbacks=[TensorBoardScalars("logs")])
+    # then: tensorboard --logdir logs
+    ```
+    """
+
+    def __init__(self, log_dir):
+        super().__init__()
+        self.log_dir = Path(log_dir)
+        self._writers = {}
+
+    def _writer(self, split):
+        if split not in self._writers:
+            from tensorboard.compat.proto import event_pb2
+            from tensorboard.summary.writer.record_writer import RecordWriter
+
+            folder = self.log_dir / split
+            folder.mkdir(parents=True, exist_ok=True)
+            # TensorBoard's file name pattern: events.out.tfevents.<time>.<host>.<pid>...
+            name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
+                    f"{os.getpid()}.{len(self._writers)}.v2")
+            writer = RecordWriter(open(folder / name, "wb"))
+            # The first record of every event file names its format.
+            writer.write(event_pb2.Event(wall_time=time.time(),
+                                         file_version="brain.Event:2").SerializeToString())
+            self._writers[split] = writer
+        return self._writers[split]
+
+    def on_epoch_end(self, epoch, logs=None):
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+
+        by_split = {}
+        for key, value in (logs or {}).items():
+            split, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue  # not a scalar
+            by_split.setdefault(split, []).append(
+                summary_pb2.Summary.Value(tag=f"epoch_{name}", simple_value=value))
+        for split, values in by_split.items():
+            event = event_pb2.Event(wall_time=time.time(), step=epoch,
+                                    summary=summary_pb2.Summary(value=values))
+            writer = self._writer(split)
+            writer.write(event.SerializeToString())
+            writer.flush()  # one flush per epoch: the logs are readable while training runs
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
