@@ -72,7 +72,7 @@ COLLAPSE_RUNS = (
     ("freebits2", "beta = 784 with 2 free bits per unit", ["--beta", "784", "--free-bits", "2"]),
     ("warmup5", "beta = 1 with a 5-epoch KL warm-up", ["--kl-warmup", "5"]),
 )
-BINARIZED = ["--binarize", "--hidden-dim", "200", "--hidden-layers", "2", "--latent-dim", "50"]
+BINARIZED = ["--binarize", "--hidden-dim", "200", "--num-hidden-layers", "2", "--latent-dim", "50"]
 QUIET = ["--no-snapshots", "--no-tensorboard", "--verbose", "2"]
 
 # Alt text and what each figure shows, for the captions; `{...}` fields are

@@ -115,11 +115,11 @@ def test_evaluate_and_the_iwae_estimator_agree_on_the_conditional_elbo(trained, 
     x, y = subset.x_test[:500], subset.y_test[:500]
     keras_loss = model.evaluate((x, one_hot(y, 10)), batch_size=250, verbose=0,
                                 return_dict=True)["loss"]
-    metrics = evaluate.test_metrics(model, x, k=20, num_draws=5, labels=one_hot(y, 10))
+    metrics = evaluate.test_metrics(model, x, k=20, elbo_draws=5, labels=one_hot(y, 10))
     assert abs(metrics["neg_elbo"] - keras_loss) < 2.0  # one draw of z against five
     assert metrics["neg_iwae_bound"] <= metrics["neg_elbo"] + 0.5  # the IWAE bound is tighter
     # The labels are used: the wrong ones make the test images much less likely.
-    wrong = evaluate.test_metrics(model, x, k=1, num_draws=1, labels=one_hot((y + 1) % 10, 10))
+    wrong = evaluate.test_metrics(model, x, k=1, elbo_draws=1, labels=one_hot((y + 1) % 10, 10))
     assert wrong["neg_elbo"] > metrics["neg_elbo"] + 5
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from vae_keras import aggregate, collapse, evaluate, exact, experiments, train
+from vae_keras.runs import load_run
 from vis_helpers import check_image
 
 TINY = ["--dataset", "mnist_subset", "--epochs", "1", "--hidden-dim", "32", "--batch-size", "500",
@@ -41,7 +42,7 @@ def test_exact_log_likelihood_bounds_and_cli(runs, capsys):
 
 def test_importance_bounds_approach_the_grid_integral_from_below(runs):
     # Two independent routes to log p(x): a grid sum, and L_k, which rises to it with k.
-    model, _ = evaluate.load_run(runs[1])
+    model, _ = load_run(runs[1])
     x = np.asarray(__import__("vae_keras").load_dataset("mnist_subset").x_test[:4])
     grid_value = exact.log_marginal(model, x, exact.auto_extent(model, x), 0.03).mean()
     l10, l5000 = (evaluate.iwae_log_likelihood(model, x, k=k, seed=3).mean() for k in (10, 5000))
@@ -111,7 +112,7 @@ def test_beta_sweep_draws_a_rate_distortion_curve(tmp_path, backend, capsys):
 
 
 def test_large_k_is_batched_without_changing_the_numbers(runs, monkeypatch):
-    model, _ = evaluate.load_run(runs[1])
+    model, _ = load_run(runs[1])
     x = np.asarray(__import__("vae_keras").load_dataset("mnist_subset").x_test[:5])
     whole = evaluate.estimate(model, x, k=40, batch_size=5, seed=1)
     monkeypatch.setattr(evaluate, "MAX_CODES_PER_BATCH", 16)  # 1 image per call, k in 3 chunks
@@ -128,7 +129,7 @@ def test_bad_objective_options_exit_2(option, value, tmp_path, capsys):
 
 
 def test_train_options_reach_the_saved_model(runs):
-    model, config = evaluate.load_run(runs[2])
+    model, config = load_run(runs[2])
     assert config["free_bits"] == 1.0 and config["binarize"] and config["kl_warmup"] == 1.0
     # 8,000 subset images in batches of 500: one epoch of warm-up is 16 steps.
     assert model.free_bits == 1.0 and model.binarize and model.kl_warmup_steps == 16

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from vae_keras import VAE, animations, evaluate, load_dataset, plots
+from vae_keras import VAE, animations, evaluate, latent_plots, load_dataset, plots
 from vis_helpers import EPOCHS, check_image, figure_size, tiny_run
 
 
@@ -53,7 +53,7 @@ def test_evaluate_run_writes_metrics_and_figures(run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(run[0], run_dir)
     (run_dir / "metrics.json").write_text(json.dumps({"train_seconds": 1.0}))
-    metrics = evaluate.evaluate_run(run_dir, dataset=run[2], k=10, num_draws=2,
+    metrics = evaluate.evaluate_run(run_dir, dataset=run[2], k=10, elbo_draws=2,
                                     tour_steps=2, circle_steps=5)
     saved = json.loads((run_dir / "metrics.json").read_text())
     assert saved["train_seconds"] == 1.0  # kept from training
@@ -75,7 +75,7 @@ def test_cli_writes_metrics(run, tmp_path, capsys):
 
     run_dir = tmp_path / "run"
     shutil.copytree(run[0], run_dir)
-    metrics = evaluate.main([str(run_dir), "--k", "3", "--draws", "1", "--max-test", "40",
+    metrics = evaluate.main([str(run_dir), "--k", "3", "--elbo-draws", "1", "--max-test", "40",
                              "--no-figures"])
     assert metrics["iwae_k"] == 3 and metrics["test_examples"] == 40
     assert "IWAE log p(x)" in capsys.readouterr().out
@@ -97,7 +97,7 @@ def test_cli_errors_are_one_line_with_exit_2(problem, tmp_path, capsys, run):
         evaluate.main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("evaluate: error:") and "\n" not in err
+    assert err.startswith("python -m vae_keras.evaluate: error:") and "\n" not in err
     assert "Traceback" not in err
 
 
@@ -110,13 +110,13 @@ def test_frey_face_gaussian_figures(tmp_path, backend):
     vae = VAE(image_shape=data.image_shape, latent_dim=2, hidden_dim=16,
               likelihood="gaussian", seed=0)
     info = plots.RunInfo("frey_face", 2, backend, 0)
-    metrics = evaluate.test_metrics(vae, data.x_test[:20], k=4, num_draws=2)
+    metrics = evaluate.test_metrics(vae, data.x_test[:20], k=4, elbo_draws=2)
     assert np.isfinite(metrics["log_likelihood"]) and metrics["iwae_k"] == 4
     figures = {
         "samples": plots.samples(vae, info, n=4, ncols=2),
         "reconstructions": plots.reconstructions(vae, data.x_test[:6], info, ncols=3),
-        "manifold": plots.manifold(vae, info, n=5),
-        "scatter": plots.latent_scatter(vae, data.x_test, None, info),
+        "manifold": latent_plots.manifold(vae, info, n=5),
+        "scatter": latent_plots.latent_scatter(vae, data.x_test, None, info),
     }
     assert "Frey Face" in figures["samples"]._suptitle.get_text()
     for name, fig in figures.items():

@@ -35,4 +35,4 @@ def test_bad_latent_sizes_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         experiments.main(["--latent-dims", "0", "--output-dir", str(tmp_path)])
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err.startswith("experiments: error:")
+    assert capsys.readouterr().err.startswith("python -m vae_keras.experiments: error:")

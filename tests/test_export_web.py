@@ -117,7 +117,7 @@ def test_unsuitable_models_are_refused(kwargs, fragment, tmp_path, capsys):
     VAE(**{"latent_dim": 2, "hidden_dim": 8, **kwargs}).save(run / "model.keras")
     (run / "config.json").write_text(json.dumps({"dataset": "mnist_subset"}))
     line = run_main([run, tmp_path / "out"], capsys)
-    assert line.startswith("export_web: error:") and fragment in line, line
+    assert line.startswith("python -m vae_keras.export_web: error:") and fragment in line, line
     assert not (tmp_path / "out").exists()
 
 

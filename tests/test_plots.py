@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from vae_keras import VAE, plots
+from vae_keras import VAE, curves, latent_plots, plots
 from vis_helpers import check_image, figure_size, tiny_run
 
 
@@ -24,16 +24,16 @@ def info(run, backend):
 FIGURES = {
     "reconstructions": lambda vae, data, info: plots.reconstructions(vae, data.x_test[:20], info),
     "samples": lambda vae, data, info: plots.samples(vae, info, n=36, ncols=6, seed=1),
-    "manifold": lambda vae, data, info: plots.manifold(vae, info, n=8),
-    "manifold_linear": lambda vae, data, info: plots.manifold(vae, info, n=8, spacing="linear",
+    "manifold": lambda vae, data, info: latent_plots.manifold(vae, info, n=8),
+    "manifold_linear": lambda vae, data, info: latent_plots.manifold(vae, info, n=8, spacing="linear",
                                                               extent=2.0),
-    "latent_scatter": lambda vae, data, info: plots.latent_scatter(vae, data.x_test,
+    "latent_scatter": lambda vae, data, info: latent_plots.latent_scatter(vae, data.x_test,
                                                                    data.y_test, info),
-    "latent_walks": lambda vae, data, info: plots.latent_walks(vae, info, steps=7),
-    "interpolation": lambda vae, data, info: plots.interpolation(
+    "latent_walks": lambda vae, data, info: latent_plots.latent_walks(vae, info, steps=7),
+    "interpolation": lambda vae, data, info: latent_plots.interpolation(
         vae, data.x_test[:2], data.x_test[2:4], info, steps=6),
-    "learning_curves": lambda vae, data, info: plots.learning_curves(
-        plots.read_history(info_dir(info) / "history.csv"), info, len(data.x_train)),
+    "learning_curves": lambda vae, data, info: curves.learning_curves(
+        curves.read_history(info_dir(info) / "history.csv"), info, len(data.x_train)),
 }
 
 
@@ -64,11 +64,11 @@ def test_same_seed_same_figure(run, info):
 
 
 def test_manifold_lattices():
-    normal = plots.manifold_lattice(5, "normal", quantile=0.1)
+    normal = latent_plots.manifold_lattice(5, "normal", quantile=0.1)
     np.testing.assert_allclose(normal, norm.ppf(np.linspace(0.1, 0.9, 5)))
-    np.testing.assert_allclose(plots.manifold_lattice(3, "linear", extent=2.0), [-2, 0, 2])
+    np.testing.assert_allclose(latent_plots.manifold_lattice(3, "linear", extent=2.0), [-2, 0, 2])
     with pytest.raises(ValueError, match="spacing"):
-        plots.manifold_lattice(3, "log")
+        latent_plots.manifold_lattice(3, "log")
 
 
 def test_manifold_decodes_the_lattice_in_one_call(run, info):
@@ -83,26 +83,26 @@ def test_manifold_decodes_the_lattice_in_one_call(run, info):
             calls.append(np.asarray(z).shape)
             return vae.decode(z)
 
-    plots.manifold(Counting(), info, n=6)
+    latent_plots.manifold(Counting(), info, n=6)
     assert calls == [(36, 2)]
 
 
 def test_slerp_and_lerp():
     a, b = np.array([3.0, 0.0]), np.array([0.0, 3.0])
     t = np.linspace(0, 1, 5)
-    path = plots.slerp(a, b, t)
+    path = latent_plots.slerp(a, b, t)
     np.testing.assert_allclose(path[0], a, atol=1e-6)
     np.testing.assert_allclose(path[-1], b, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(path, axis=1), 3.0, rtol=1e-5)  # on the circle
-    np.testing.assert_allclose(plots.lerp(a, b, t)[2], [1.5, 1.5])
-    np.testing.assert_allclose(plots.slerp(a, 2 * a, t)[2], 1.5 * a, rtol=1e-6)  # parallel
+    np.testing.assert_allclose(latent_plots.lerp(a, b, t)[2], [1.5, 1.5])
+    np.testing.assert_allclose(latent_plots.slerp(a, 2 * a, t)[2], 1.5 * a, rtol=1e-6)  # parallel
 
 
 def test_walks_move_at_constant_speed():
-    directions = plots.walk_directions(5, num_random=4, seed=0)
+    directions = latent_plots.walk_directions(5, num_random=4, seed=0)
     assert directions.shape == (9, 5)
     np.testing.assert_allclose(np.linalg.norm(directions, axis=1), 1.0, rtol=1e-5)
-    codes = plots.walk_codes(np.ones(5), directions, steps=7, distance=3.0)
+    codes = latent_plots.walk_codes(np.ones(5), directions, steps=7, distance=3.0)
     speeds = np.linalg.norm(np.diff(codes, axis=1), axis=-1)
     np.testing.assert_allclose(speeds, 1.0, rtol=1e-5)
     np.testing.assert_allclose(codes[:, 3], 1.0)  # the start point is the middle column
@@ -112,7 +112,7 @@ def test_walks_move_at_constant_speed():
 def test_scatter_embeds_larger_latent_spaces(method, run, info, tmp_path):
     _, _, data = run
     vae = VAE(latent_dim=4, hidden_dim=16, seed=0)
-    fig = plots.latent_scatter(vae, data.x_test[:60], data.y_test[:60],
+    fig = latent_plots.latent_scatter(vae, data.x_test[:60], data.y_test[:60],
                                dataclasses.replace(info, latent_dim=4), method=method,
                                tsne_iterations=250)
     ax = fig.axes[0]
@@ -125,17 +125,17 @@ def test_scatter_embeds_larger_latent_spaces(method, run, info, tmp_path):
 def test_pca_embedding_keeps_the_most_variance():
     rng = np.random.default_rng(0)
     points = rng.standard_normal((500, 5)) * np.array([5.0, 0.1, 3.0, 0.1, 0.1])
-    embedded, labels = plots.embed_2d(points, "pca")
+    embedded, labels = latent_plots.embed_2d(points, "pca")
     assert embedded.shape == (500, 2)
     assert embedded[:, 0].var() > embedded[:, 1].var() > 5
     assert "PC 2" in labels[1]
     with pytest.raises(ValueError, match="method"):
-        plots.embed_2d(points, "umap")
+        latent_plots.embed_2d(points, "umap")
 
 
 def test_scatter_without_labels_has_no_legend(run, info):
     _, vae, data = run
-    fig = plots.latent_scatter(vae, data.x_test[:50], None, info)
+    fig = latent_plots.latent_scatter(vae, data.x_test[:50], None, info)
     assert fig.axes[0].get_legend() is None
 
 

@@ -176,7 +176,7 @@ def test_the_clis_refuse_a_tampered_model_in_one_line(saved, tmp_path, capsys):
         evaluate.main([str(run_dir), "--no-figures"])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1, err
-    assert "evaluate: error:" in err[0] and "`Lambda` layer" in err[0]
+    assert "python -m vae_keras.evaluate: error:" in err[0] and "`Lambda` layer" in err[0]
     assert not marker.exists()
 
 

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_keras import train
+from vae_keras import evaluate, train
 
 FAST = ["--dataset", "mnist_subset", "--hidden-dim", "64", "--batch-size", "256",
         "--no-evaluate", "--no-snapshots", "--verbose", "0"]
@@ -37,7 +37,17 @@ def test_cli_writes_a_complete_run_folder(tmp_path, backend, capsys):
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert 100 < metrics["test_loss"] < 400
+    # the objective is the sum of its terms (beta = 1), as Keras's evaluate measured them
+    assert abs(metrics["test_loss"] - metrics["test_loss_reconstruction"]
+               - metrics["test_loss_kl"]) < 1e-3 * metrics["test_loss"]
     assert json.loads((run_dir / "status.json").read_text())["state"] == "completed"
+
+    # Evaluating the run adds its keys beside training's and replaces none of them.
+    evaluated = evaluate.main([str(run_dir), "--k", "2", "--elbo-draws", "1", "--max-test", "30",
+                               "--no-figures"])
+    merged = json.loads((run_dir / "metrics.json").read_text())
+    assert {k: merged[k] for k in metrics} == metrics
+    assert {k: merged[k] for k in evaluated} == evaluated
 
     out = capsys.readouterr().out
     assert f"backend {backend} on cpu" in out

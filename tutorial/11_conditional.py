@@ -116,8 +116,8 @@ else:
     vae.fit(data.x_train, epochs=epochs, batch_size=128, verbose=0)
     vae.save(out / "vae_2d.keras")
 # Test ELBO (5 draws of z per image) and IWAE bound (k = 20) of step 7.
-plain = test_metrics(vae, data.x_test, k=20, num_draws=5)            # log p(x)
-given = test_metrics(cvae, data.x_test, k=20, num_draws=5, labels=y_test)  # log p(x|y)
+plain = test_metrics(vae, data.x_test, k=20, elbo_draws=5)            # log p(x)
+given = test_metrics(cvae, data.x_test, k=20, elbo_draws=5, labels=y_test)  # log p(x|y)
 print(f"{'test, nats per image':22s} {'-ELBO':>7s} {'reconstr.':>9s} {'KL':>5s} "
       f"{'-L_20':>8s}")
 for name, m in (("VAE: -log p(x)", plain), ("CVAE: -log p(x | y)", given)):

@@ -17,15 +17,13 @@ and its average over the prior is the share of prior samples that look like
 each digit. Writes `RUN_DIR/aggregate/aggregate.json` and `aggregate_posterior.png`.
 """
 
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 
 if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
-    from vae_keras.config import check_backend
+    from vae_keras.cli import check_backend
 
     check_backend()
 
@@ -118,28 +116,28 @@ def figure(mean, log_var, labels, info, class_names, seed=0):
 
 
 def main(argv=None):
-    from vae_keras.evaluate import HelpFormatter
+    from vae_keras.cli import (
+        ArgumentParser,
+        existing_dir,
+        load_run_or_fail,
+        positive_int,
+        seed_int,
+    )
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m vae_keras.aggregate",
-        description="The aggregate posterior of a 2-D VAE against its prior, by digit.",
-        formatter_class=HelpFormatter)
+        description="The aggregate posterior of a 2-D VAE against its prior, by digit.")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a 2-D run of vae_keras.train")
-    parser.add_argument("--images", type=int, default=10000, help="first N test images")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
-    parser.add_argument("--data-dir", default=None, help="as for vae_keras.evaluate")
+    parser.add_argument("--images", type=positive_int, default=10000, help="first N test images")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the prior draws")
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
+                        help="as for vae_keras.evaluate")
     args = parser.parse_args(argv)
-    if args.images < 1:
-        print(f"aggregate: error: --images must be >= 1, got {args.images}", file=sys.stderr)
-        sys.exit(2)
-    from vae_keras.exact import _load
-
-    model, _, dataset = _load(args.run_dir, args.data_dir)
+    model, _, dataset = load_run_or_fail(parser, args.run_dir, args.data_dir)
     if model.latent_dim != 2 or dataset.y_test is None:
-        print(f"aggregate: error: {args.run_dir} needs a 2-D latent space and labelled data, "
-              f"got latent size {model.latent_dim}", file=sys.stderr)
-        sys.exit(2)
-    from vae_keras.evaluate import write_json_atomically
+        parser.fail(f"{args.run_dir} needs a 2-D latent space and labelled data, "
+                    f"got latent size {model.latent_dim}")
+    from vae_keras import runs
     from vae_keras.plots import RunInfo, class_names
 
     x, labels = dataset.x_test[: args.images], np.asarray(dataset.y_test[: args.images], int)
@@ -151,7 +149,7 @@ def main(argv=None):
     out.mkdir(exist_ok=True)
     fig.savefig(out / "aggregate_posterior.png", dpi=fig.dpi)
     numbers.update(images=len(x), seed=args.seed)
-    write_json_atomically(out / "aggregate.json", numbers)
+    runs.write_json(out / "aggregate.json", numbers)
     top = sorted(numbers["prior_shares"].items(), key=lambda kv: -kv[1])[:3]
     print(f"KL(q(z) || p(z)) = {numbers['kl_aggregate_to_prior']:.2f} nats; prior draws most "
           f"often look like {', '.join(f'{n} ({100 * s:.0f}%)' for n, s in top)}; "

@@ -5,7 +5,6 @@ the GIF. Every function returns the number of frames it wrote.
 """
 
 import dataclasses
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from vae_keras import plots
+from vae_keras import latent_plots, plots, runs
 
 DPI = 80
 
@@ -41,11 +40,9 @@ def save_gif(frames, path, duration_ms=400, last_frame_ms=1500):
     palette = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [duration_ms] * (len(images) - 1) + [last_frame_ms]
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with runs.atomic_path(path) as tmp, open(tmp, "wb") as f:
         images[0].save(f, format="GIF", save_all=True, append_images=images[1:], loop=0,
                        duration=durations, disposal=1, optimize=False)
-    os.replace(tmp, path)
     return len(images)
 
 
@@ -61,14 +58,11 @@ def reconstruction_progress(snapshots, info, path, ncols=8, duration_ms=400):
     n = (len(x) // ncols) * ncols
     frames = []
     for e, epoch in enumerate(snapshots["epochs"]):
-        recon = snapshots["reconstructions"][e]
-        pairs = []
-        for r in range(0, n, ncols):
-            pairs += [x[r: r + ncols], recon[r: r + ncols]]
-        grid = plots.tile(np.concatenate(pairs), ncols)
+        grid = plots.tile(plots.interleave_rows(x[:n], snapshots["reconstructions"][e][:n],
+                                                ncols), ncols)
         metric = (f"reconstructions during training (rows: data, recon.), epoch {epoch}/"
                   f"{snapshots['epochs'][-1]}, train loss {snapshots['loss'][e]:.1f} nats")
-        fig, _ = plots._grid_figure(grid, _at_epoch(info, epoch), metric, width=5.0)
+        fig, _ = plots.grid_figure(grid, _at_epoch(info, epoch), metric, width=5.0)
         fig.set_dpi(DPI)
         frames.append(figure_to_array(fig))
     return save_gif(frames, path, duration_ms)
@@ -83,15 +77,11 @@ def scatter_progress(snapshots, info, path, method="pca", duration_ms=400, seed=
     """
     means, labels = snapshots["means"], snapshots["labels"]
     if means.shape[-1] > 2 and method == "pca":
-        final = means[-1].astype("float64")
-        centre = final.mean(axis=0)
-        _, s, vt = np.linalg.svd(final - centre, full_matrices=False)
-        vt = vt * np.sign(vt[:, :1] + 1e-12)
-        share = s**2 / np.sum(s**2)
-        points = [(m - centre) @ vt[:2].T for m in means]
+        project, share = latent_plots.pca_2d(means[-1])
+        points = [project(m) for m in means]
         axis_labels = tuple(f"PC {i + 1} of the last epoch ({share[i]:.0%})" for i in range(2))
     else:
-        embedded = [plots.embed_2d(m, method, seed) for m in means]
+        embedded = [latent_plots.embed_2d(m, method, seed) for m in means]
         points = [p for p, _ in embedded]
         axis_labels = embedded[0][1]
     stacked = np.concatenate(points)
@@ -139,7 +129,7 @@ def path_animation(vae, codes, info, path, metric, dims=(0, 1), background=None,
         ax.set_xlabel(f"z[{d0}]", fontsize=8)
         ax.set_ylabel(f"z[{d1}]", fontsize=8)
         ax.tick_params(labelsize=7)
-        image_ax = plots._image_axes(fig, (0.55, 0.06, 0.42, 0.76))
+        image_ax = plots.image_axes(fig, (0.55, 0.06, 0.42, 0.76))
         image_ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
                         vmin=0, vmax=1, interpolation="nearest")
         image_ax.set_title(f"frame {i + 1}/{len(images)}", fontsize=8)
@@ -150,7 +140,7 @@ def path_animation(vae, codes, info, path, metric, dims=(0, 1), background=None,
 
 def interpolation_codes(means, steps=12, spherical=True):
     """A closed tour through `means`: `steps` codes from each one to the next."""
-    step = plots.slerp if spherical else plots.lerp
+    step = latent_plots.slerp if spherical else latent_plots.lerp
     t = np.linspace(0, 1, steps, endpoint=False)
     tour = [step(a, b, t) for a, b in zip(means, np.roll(means, -1, axis=0))]
     return np.concatenate(tour)

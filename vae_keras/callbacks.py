@@ -1,6 +1,5 @@
 """Training callbacks: epoch timing, divergence guard, clean Ctrl-C stop, atomic checkpoints, TensorBoard logs."""
 
-import json
 import math
 import os
 import signal
@@ -11,23 +10,12 @@ from pathlib import Path
 
 import keras
 
-CHECKPOINT = "checkpoint.keras"
-STATUS = "status.json"
+from vae_keras import runs
+
 # Test-only fault injection: with this variable set to K, the training CLI
 # sets a weight to NaN at the start of epoch K (1-based), so that the loss
 # really becomes NaN and the divergence guard must act. Never set it otherwise.
 INJECT_NAN_ENV = "VAE_KERAS_INJECT_NAN_EPOCH"
-
-
-def write_json(path, data):
-    """Writes JSON through a temporary file and a rename: never half a file."""
-    path = Path(path)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_checkpoint(model, run_dir, epochs_completed):
@@ -37,19 +25,9 @@ def save_checkpoint(model, run_dir, epochs_completed):
     checkpoint: a crash in the middle of a save leaves the last good one intact.
     `status.json` is updated after the rename.
     """
-    run_dir = Path(run_dir)
-    tmp = run_dir / f"checkpoint.tmp-{os.getpid()}.keras"
-    try:
+    with runs.atomic_path(Path(run_dir) / runs.CHECKPOINT) as tmp:
         model.save(tmp)
-        os.replace(tmp, run_dir / CHECKPOINT)
-    finally:
-        tmp.unlink(missing_ok=True)
-    write_status(run_dir, "running", epochs_completed)
-
-
-def write_status(run_dir, state, epochs_completed, message=""):
-    write_json(Path(run_dir) / STATUS,
-               {"state": state, "epochs_completed": epochs_completed, "message": message})
+    runs.write_status(run_dir, "running", epochs_completed)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -111,7 +89,7 @@ class StopOnDivergence(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(loss):
             self.diverged_at = epoch + 1
             self.model.stop_training = True
-            write_status(
+            runs.write_status(
                 self.run_dir, "diverged", epoch,
                 f"the loss became {loss} in epoch {epoch + 1}; the checkpoint holds "
                 f"epoch {epoch}; try a smaller --learning-rate",

@@ -10,15 +10,12 @@ Cov_x(E_q[z_u]) > 0.01). Writes `reconstructions.png`, `kl_per_unit.png`,
 `collapse.json` and `collapse.md` into DIR.
 """
 
-import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
-    from vae_keras.config import check_backend
+    from vae_keras.cli import check_backend
 
     check_backend()
 
@@ -41,13 +38,13 @@ def unit_kls(vae, x):
 
 def compare(run_dirs, x, labels=None):
     """Rows of numbers per run, and the models (NumPy only, no figures)."""
-    from vae_keras.evaluate import ACTIVE_UNIT_THRESHOLD, load_run, posterior_mean_variances
+    from vae_keras.evaluate import ACTIVE_UNIT_THRESHOLD, posterior_mean_variances
+    from vae_keras.runs import load_run, read_metrics
 
     rows, models = [], {}
     for i, run_dir in enumerate(run_dirs):
         vae, config = load_run(run_dir)
-        metrics_path = Path(run_dir) / "metrics.json"
-        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        metrics = read_metrics(run_dir)
         label = labels[i] if labels else describe(config)
         recon = vae.reconstruct(x)
         rows.append({
@@ -82,35 +79,35 @@ def markdown(rows, images):
 
 
 def main(argv=None):
-    from vae_keras.evaluate import HelpFormatter
+    from vae_keras.cli import (
+        ArgumentParser,
+        existing_dir,
+        load_run_or_fail,
+        positive_int,
+    )
 
-    parser = argparse.ArgumentParser(
-        prog="python -m vae_keras.collapse",
-        description="Compare training runs for posterior collapse.", formatter_class=HelpFormatter)
+    parser = ArgumentParser(prog="python -m vae_keras.collapse",
+                            description="Compare training runs for posterior collapse.")
     parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run folders to compare")
     parser.add_argument("--output-dir", required=True, help="where the comparison is written")
     parser.add_argument("--labels", nargs="+", default=None,
                         help="one label per run (default: its beta, free bits and warm-up)")
-    parser.add_argument("--images", type=int, default=2000,
+    parser.add_argument("--images", type=positive_int, default=2000,
                         help="test images for the KL per unit and the active units")
-    parser.add_argument("--data-dir", default=None, help="as for vae_keras.evaluate")
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
+                        help="as for vae_keras.evaluate")
     args = parser.parse_args(argv)
     if args.labels and len(args.labels) != len(args.run_dirs):
-        print(f"collapse: error: {len(args.labels)} --labels for {len(args.run_dirs)} runs",
-              file=sys.stderr)
-        sys.exit(2)
-    from vae_keras import plots, plots_deeper
-    from vae_keras.evaluate import RunError
-    from vae_keras.exact import _load
+        parser.fail(f"{len(args.labels)} --labels for {len(args.run_dirs)} runs")
+    from vae_keras import plots, plots_deeper, runs
     from vae_keras.plots import RunInfo
 
-    _, config, dataset = _load(args.run_dirs[0], args.data_dir)
+    _, config, dataset = load_run_or_fail(parser, args.run_dirs[0], args.data_dir)
     x = dataset.x_test[: args.images]
     try:
         rows, models = compare(args.run_dirs, x, args.labels)
-    except RunError as e:
-        print(f"collapse: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    except runs.RunError as e:
+        parser.fail(str(e))
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     info = RunInfo.from_run_dir(args.run_dirs[0])
@@ -124,9 +121,7 @@ def main(argv=None):
             {r["label"]: r["kl_per_unit"] for r in rows}, info),
     }
     plots.save_figures(figures, out)
-    from vae_keras.evaluate import write_json_atomically
-
-    write_json_atomically(out / "collapse.json", {"images": len(x), "rows": rows})
+    runs.write_json(out / "collapse.json", {"images": len(x), "rows": rows})
     (out / "collapse.md").write_text(markdown(rows, len(x)))
     print(markdown(rows, len(x)))
     return rows

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from vae_keras import plots
+from vae_keras import curves, latent_plots, plots
 
 
 def class_by_style(vae, info, codes=None, n_styles=10, seed=0, code_name=None):
@@ -36,7 +36,7 @@ def class_by_style(vae, info, codes=None, n_styles=10, seed=0, code_name=None):
     metric = (f"conditional VAE: each row one label y, each column one style code "
               f"({code_name}), decoder mean of p(x | z, y)"
               + info.quote("test_neg_elbo", "test -ELBO (given y)"))
-    fig, ax = plots._grid_figure(plots.tile(images, n), info, metric, left=0.35, bottom=0.3)
+    fig, ax = plots.grid_figure(plots.tile(images, n), info, metric, left=0.35, bottom=0.3)
     h, w = images.shape[1:3]
     ax.set_yticks([(h + 1) * (c + 0.5) for c in range(classes)],
                   [f"y={c}" for c in range(classes)], fontsize=7)
@@ -64,7 +64,7 @@ def style_transfer(vae, x, labels, info):
     metric = ("conditional VAE style transfer: a test digit (left), its posterior mean "
               "E[z | x, y] decoded with every label y (red: its own label)"
               + info.quote("test_reconstruction_loss", "test -log p(x|z,y)"))
-    fig, ax = plots._grid_figure(plots.tile(rows.reshape(-1, *x.shape[1:]), ncols), info,
+    fig, ax = plots.grid_figure(plots.tile(rows.reshape(-1, *x.shape[1:]), ncols), info,
                                  metric, left=0.1, bottom=0.3)
     h, w = x.shape[1:3]
     columns = [0, *range(2, ncols)]  # column 1 is the gap
@@ -83,7 +83,7 @@ def latent_scatter(vae, x, labels, info, method="pca", max_points=5000, seed=0):
         keep = np.sort(np.random.default_rng(seed).choice(len(x), max_points, replace=False))
         x, labels = x[keep], labels[keep]
     mean, _ = vae.encode(x, labels)
-    points, axis_labels = plots.embed_2d(mean, method, seed)
+    points, axis_labels = latent_plots.embed_2d(mean, method, seed)
     fig = Figure(figsize=(6.5, 5.5), dpi=plots.DPI)
     ax = fig.add_axes((0.11, 0.09, 0.72, 0.76))
     plots.scatter_axes(ax, points, labels, info.dataset, axis_labels)
@@ -116,6 +116,6 @@ def write_figures(vae, dataset, info, folder, seed=0):
         "style_transfer": style_transfer(vae, x[rows], y[rows], info),
         "latent_scatter": latent_scatter(vae, x, y, info, seed=seed),
     }
-    plots.add_learning_curves(figures, folder, info, len(dataset.x_train))
+    curves.add_learning_curves(figures, folder, info, len(dataset.x_train))
     paths = plots.save_figures(figures, folder)
     return paths

@@ -1,93 +1,18 @@
-"""Command-line options of the training CLI, each checked with a one-line error."""
+"""The training CLI's options (`python -m vae_keras.train --help`), each checked with a one-line error."""
 
-import argparse
-import json
-import math
-import os
-import re
-import sys
-from pathlib import Path
+from vae_keras.cli import (
+    ArgumentParser,
+    existing_dir,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    seed_int,
+)
 
-BACKENDS = ("jax", "torch", "tensorflow")
 DATASETS = ("mnist", "fashion_mnist", "frey_face", "mnist_subset")
 ARCHITECTURES = ("mlp", "conv")
-MAX_SEED = 2**32 - 1  # NumPy's seeds are unsigned 32-bit integers
 # Options that may go with --resume; every other one comes from the run's config.json.
 RESUME_OPTIONS = ("resume", "verbose", "evaluate")
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # argparse takes `-1e-3` or `-inf` for an option and reports "expected one
-        # argument"; read them as values, so that the error names the bad value.
-        self._negative_number_matcher = re.compile(
-            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
-        )
-
-    def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(2)
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each option's default, except `None` (whose help says what happens
-    instead) and those of flags such as --no-evaluate (whose default is to do it)."""
-
-    def _get_help_string(self, action):
-        if action.default in (None, argparse.SUPPRESS) or action.nargs == 0:
-            return action.help
-        return super()._get_help_string(action)
-
-
-def seed_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer from 0 to {MAX_SEED}, got {text!r}"
-        )
-    return value
-
-
-def existing_dir(text):
-    if not Path(text).expanduser().is_dir():
-        raise argparse.ArgumentTypeError(f"the folder {text!r} does not exist")
-    return text
-
-
-def _finite_float(text, lowest, strict):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    ok = math.isfinite(value) and (value > lowest if strict else value >= lowest)
-    if not ok:
-        bound = f"> {lowest:g}" if strict else f">= {lowest:g}"
-        raise argparse.ArgumentTypeError(f"expected a finite number {bound}, got {text!r}")
-    return value
-
-
-def positive_float(text):
-    return _finite_float(text, 0.0, strict=True)
-
-
-def non_negative_float(text):
-    return _finite_float(text, 0.0, strict=False)
 
 
 def build_parser(prog="python -m vae_keras.train"):
@@ -96,7 +21,6 @@ def build_parser(prog="python -m vae_keras.train"):
         description="Train a variational autoencoder. The backend comes from "
         "KERAS_BACKEND (jax, torch or tensorflow). Each run writes a folder with "
         "the model, config.json, history.csv, TensorBoard logs, metrics.json and figures.",
-        formatter_class=HelpFormatter,
     )
     p.add_argument("--dataset", default="mnist", choices=DATASETS,
                    help="data set; mnist falls back to the bundled subset when the "
@@ -110,7 +34,7 @@ def build_parser(prog="python -m vae_keras.train"):
                    "one-hot label (needs a labelled data set, not frey_face)")
     p.add_argument("--latent-dim", type=positive_int, default=2, help="size of z")
     p.add_argument("--hidden-dim", type=positive_int, default=512, help="width of hidden layers")
-    p.add_argument("--hidden-layers", type=positive_int, default=1,
+    p.add_argument("--num-hidden-layers", "--hidden-layers", type=positive_int, default=1,
                    help="number of hidden dense layers in encoder and decoder")
     p.add_argument("--epochs", type=positive_int, default=30, help="training epochs")
     p.add_argument("--batch-size", type=positive_int, default=128, help="examples per step")
@@ -167,33 +91,6 @@ def parse_args(argv=None):
                 f"drop {', '.join(extra)} (only --verbose and --no-evaluate may be given)"
             )
     return args
-
-
-def check_backend():
-    """Returns the Keras backend to be used, or exits with a one-line error (code 2).
-
-    The backend is `KERAS_BACKEND`, else the `backend` of Keras's own
-    `keras.json`, else tensorflow, as Keras decides. This runs before Keras is
-    imported: Keras itself fails on an unknown backend with a long traceback.
-    """
-    backend, source = os.environ.get("KERAS_BACKEND"), "KERAS_BACKEND"
-    if backend is None:
-        backend, source = _keras_json_backend(), "the backend in keras.json"
-    if backend not in BACKENDS:
-        sys.stderr.write(
-            f"error: {source}={backend!r} is not supported; "
-            f"use one of {', '.join(BACKENDS)}, e.g. KERAS_BACKEND=jax\n"
-        )
-        sys.exit(2)
-    return backend
-
-
-def _keras_json_backend():
-    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
-    try:
-        return json.loads((Path(home) / "keras.json").read_text()).get("backend", "tensorflow")
-    except (OSError, ValueError, AttributeError):
-        return "tensorflow"
 
 
 def conv_shape_error(image_shape):

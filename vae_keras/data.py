@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from vae_keras import runs
+from vae_keras.config import DATASETS
 from vae_keras.readers import DataError, read_frey_mat, read_idx, read_mnist_npz
 
-DATASETS = ("mnist", "fashion_mnist", "frey_face", "mnist_subset")
 DATA_ENV = "VAE_KERAS_DATA"
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -265,27 +266,21 @@ def fetch(name, url, read, sha256=None):
         except DataError as e:
             warnings.warn(f"the cached {path} is corrupt ({e}); downloading it again",
                           stacklevel=2)
-    tmp = path.with_name(f"{path.name}.download-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, \
-                open(tmp, "wb") as f:
-            shutil.copyfileobj(response, f)
-            f.flush()
-            os.fsync(f.fileno())
-    except (OSError, ValueError, http.client.HTTPException) as e:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"could not download {url} ({e})") from None
-    try:
-        _check_sha256(tmp, sha256)
-        data = read(tmp)
-    except DataError as e:
-        raise DataError(f"the file downloaded from {url} is corrupt ({e})") from None
-    else:
-        os.replace(tmp, path)
-        return data
-    finally:
-        tmp.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with runs.atomic_path(path) as tmp:  # the cache gets the file only once it is checked
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, \
+                    open(tmp, "wb") as f:
+                shutil.copyfileobj(response, f)
+                f.flush()
+                os.fsync(f.fileno())
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            raise DataError(f"could not download {url} ({e})") from None
+        try:
+            _check_sha256(tmp, sha256)
+            return read(tmp)
+        except DataError as e:
+            raise DataError(f"the file downloaded from {url} is corrupt ({e})") from None
 
 
 def _check_sha256(path, expected):

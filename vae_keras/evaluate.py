@@ -1,6 +1,6 @@
 """Test-set ELBO and importance-weighted log-likelihood of a trained VAE, and all its figures.
 
-Usage: python -m vae_keras.evaluate RUN_DIR [--k 100] [--draws 10]
+Usage: python -m vae_keras.evaluate RUN_DIR [--k 100] [--elbo-draws 10]
 
 Both numbers are in nats per test image. The ELBO is averaged over several
 draws of z per image. The second number estimates the importance-weighted
@@ -16,23 +16,27 @@ estimate of the mean L_k. Results go to `RUN_DIR/metrics.json`, with the
 number of active latent units; figures and animations to `RUN_DIR/figures/`.
 """
 
-import argparse
-import json
 import math
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
-    from vae_keras.config import check_backend
+    from vae_keras.cli import check_backend
 
     check_backend()
 
 from keras import ops  # noqa: E402
 
-from vae_keras.losses import kl_divergence
+from vae_keras import runs  # noqa: E402
+from vae_keras.cli import (  # noqa: E402
+    ArgumentParser,
+    existing_dir,
+    load_run_or_fail,
+    positive_int,
+    seed_int,
+)
+from vae_keras.losses import kl_divergence  # noqa: E402
 
 DEFAULT_K = 100        # about a minute for the 10,000 MNIST test images on 2 CPU cores
 DEFAULT_DRAWS = 10
@@ -135,8 +139,8 @@ def elbo(vae, x, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0, labe
     return {key: out[key] for key in ("elbo", "reconstruction_loss", "kl_loss")}
 
 
-def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH, seed=0,
-                 labels=None):
+def test_metrics(vae, x, k=DEFAULT_K, elbo_draws=DEFAULT_DRAWS, batch_size=DEFAULT_BATCH,
+                 seed=0, labels=None):
     """Test-set averages (floats, nats) and the active units.
 
     `elbo` and its terms; `log_likelihood`, the mean of the k-sample
@@ -145,7 +149,7 @@ def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAUL
     `active_units`, latent units whose posterior mean varies across `x`.
     With one-hot `labels` (a `ConditionalVAE`) the bounds are on log p(x | y).
     """
-    terms = elbo(vae, x, num_draws, batch_size, seed, labels)
+    terms = elbo(vae, x, elbo_draws, batch_size, seed, labels)
     log_px = iwae_log_likelihood(vae, x, k, batch_size, seed + 1, labels)
     metrics = {key: float(np.mean(value)) for key, value in terms.items()}
     unit_variances = posterior_mean_variances(vae, x, labels)
@@ -154,7 +158,7 @@ def test_metrics(vae, x, k=DEFAULT_K, num_draws=DEFAULT_DRAWS, batch_size=DEFAUL
         log_likelihood=float(np.mean(log_px)),
         neg_iwae_bound=-float(np.mean(log_px)),
         iwae_k=int(k),
-        elbo_draws=int(num_draws),
+        elbo_draws=int(elbo_draws),
         test_examples=int(len(x)),
         active_units=int(np.sum(unit_variances > ACTIVE_UNIT_THRESHOLD)),
         latent_dim=int(vae.latent_dim),
@@ -174,49 +178,17 @@ def posterior_mean_variances(vae, x, labels=None):
     return mean.astype("float64").var(axis=0)
 
 
-class RunError(ValueError):
-    """A run folder is missing or lacks what evaluation needs."""
-
-
-def load_run(run_dir):
-    """Returns `(model, config)` of a training run folder."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise RunError(f"run folder {run_dir} does not exist; pass the folder that "
-                       "python -m vae_keras.train printed")
-    for name in ("model.keras", "config.json"):
-        if not (run_dir / name).is_file():
-            raise RunError(f"{run_dir} lacks {name}: it is not a finished training run")
-    try:
-        config = json.loads((run_dir / "config.json").read_text())
-    except (OSError, ValueError) as e:
-        raise RunError(f"{run_dir / 'config.json'} is not valid JSON ({e})") from None
-    from vae_keras.models import load_vae  # safe mode: a tampered file runs no code
-
-    try:
-        model = load_vae(run_dir / "model.keras")
-    except ValueError as e:
-        raise RunError(str(e)) from None
-    return model, config
-
-
-def write_json_atomically(path, data):
-    tmp = Path(f"{path}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
-def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
+def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, elbo_draws=DEFAULT_DRAWS,
                  batch_size=DEFAULT_BATCH, seed=0, figures=True, model=None,
-                 scatter_method="pca", max_test=None, metrics_file="metrics.json",
+                 scatter_method="pca", max_test=None, metrics_file=runs.METRICS,
                  **figure_kwargs):
-    """Evaluates a run folder: writes `metrics.json` and `figures/`, returns the metrics.
+    """Evaluates a run folder: adds to `metrics.json`, draws `figures/`, returns the metrics.
 
     Args:
         run_dir: A folder written by `python -m vae_keras.train`.
         dataset: The run's `Dataset`, if already loaded (else read from config.json).
         k: Importance samples for the log-likelihood.
-        num_draws: Draws of z per image for the ELBO.
+        elbo_draws: Draws of z per image for the ELBO.
         batch_size: Test images per batch.
         seed: Seed of the draws and of the figures (same seed, same figures).
         figures: Whether to draw the figures and animations.
@@ -225,191 +197,82 @@ def evaluate_run(run_dir, dataset=None, k=DEFAULT_K, num_draws=DEFAULT_DRAWS,
         max_test: Evaluate on the first `max_test` test images only.
         metrics_file: Name of the JSON file written in `run_dir` (another name
             keeps, e.g., a k = 5000 evaluation beside the default one).
-        **figure_kwargs: Passed to `write_figures` (e.g. `tour_steps`).
+        **figure_kwargs: Passed to `figures.write_figures` (e.g. `tour_steps`).
     """
     import keras
 
-    from vae_keras.data import load_dataset
+    from vae_keras.conditional import ConditionalVAE, one_hot
+    from vae_keras.data import load_dataset, with_binary_test_set
     from vae_keras.plots import RunInfo
 
     run_dir = Path(run_dir)
     if model is None:
-        model, config = load_run(run_dir)
+        model, config = runs.load_run(run_dir)
     else:
-        config = _read_config(run_dir)
+        config = runs.read_config(run_dir)
     if dataset is None:
         dataset = load_dataset(config.get("dataset", "mnist"), config.get("data_dir"))
-    from vae_keras.conditional import ConditionalVAE, one_hot
-
     conditional = isinstance(model, ConditionalVAE)
     if config.get("binarize"):  # the run's fixed binarized test set
-        from vae_keras.data import with_binary_test_set
-
         dataset = with_binary_test_set(dataset)
     x_test = dataset.x_test if max_test is None else dataset.x_test[:max_test]
     labels = one_hot(dataset.y_test[:len(x_test)], model.num_classes) if conditional else None
     metrics = {key if key in UNPREFIXED else f"test_{key}": value
-               for key, value in test_metrics(model, x_test, k, num_draws, batch_size,
+               for key, value in test_metrics(model, x_test, k, elbo_draws, batch_size,
                                               seed, labels).items()}
     metrics["evaluation_backend"] = keras.backend.backend()
-    path = run_dir / metrics_file
-    try:
-        existing = json.loads(path.read_text()) if path.is_file() else {}
-    except ValueError:
-        existing = {}
-    write_json_atomically(path, {**existing, **metrics})
+    runs.update_metrics(run_dir, metrics, metrics_file)
     if figures:
         info = RunInfo.from_run_dir(run_dir)
         if conditional:
             from vae_keras.conditional_plots import write_figures as write_conditional
 
-            write_conditional(model, dataset, info, run_dir / "figures", seed=seed)
-            return metrics
-        write_figures(model, dataset, info, run_dir / "figures", seed=seed,
-                      snapshots=run_dir / "snapshots.npz", scatter_method=scatter_method,
-                      **figure_kwargs)
+            write_conditional(model, dataset, info, run_dir / runs.FIGURES, seed=seed)
+        else:
+            from vae_keras.figures import write_figures
+
+            write_figures(model, dataset, info, run_dir / runs.FIGURES, seed=seed,
+                          snapshots=run_dir / runs.SNAPSHOTS, scatter_method=scatter_method,
+                          **figure_kwargs)
     return metrics
 
 
-def active_units(vae, x):
-    """Latent units ordered by the variance of their posterior means over `x`, most used first."""
-    mean, _ = vae.encode(x)
-    return np.argsort(-mean.var(axis=0), kind="stable"), mean
-
-
-def tour_images(labels, n, count=6):
-    """Indices of `count` test images to interpolate through: one per class when labelled."""
-    if labels is None:
-        return list(range(min(count, n)))
-    labels = np.asarray(labels[:n])
-    firsts = [int(np.flatnonzero(labels == c)[0]) for c in dict.fromkeys(labels.tolist())]
-    return sorted(firsts[:count])
-
-
-def write_figures(vae, dataset, info, folder, seed=0, snapshots=None, scatter_method="pca",
-                  tour_steps=8, circle_steps=36):
-    """Draws every figure and animation of a trained model into `folder`; returns the paths.
-
-    PNGs: reconstructions, samples, manifold, latent_scatter, latent_walks,
-    interpolation, learning_curves (if `history.csv` is next to `folder`).
-    GIFs: reconstructions_progress and latent_scatter_progress (if `snapshots`
-    exists), interpolation (a slerp tour through six test images) and
-    latent_walk (a circle in the two most used latent units).
-    """
-    from vae_keras import animations, plots
-    from vae_keras.snapshots import load_snapshots
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    x, labels = dataset.x_test, dataset.y_test
-    order, means = active_units(vae, x[:2000])
-    dims = (int(min(order[:2])), int(max(order[:2]))) if vae.latent_dim > 1 else (0, 0)
-    figures = {
-        "reconstructions": plots.reconstructions(vae, x[:20], info),
-        "samples": plots.samples(vae, info, seed=seed),
-        "latent_scatter": plots.latent_scatter(vae, x, labels, info, method=scatter_method,
-                                               max_points=5000 if scatter_method == "pca" else 2000,
-                                               seed=seed),
-        "latent_walks": plots.latent_walks(vae, info, start=means[0], seed=seed,
-                                           axes=sorted(order[:10]), start_name="test image 0's code"),
-        "interpolation": plots.interpolation(vae, x[0:6:2], x[1:6:2], info),
-    }
-    if vae.latent_dim > 1:
-        figures["manifold"] = plots.manifold(vae, info, dims=dims)
-    plots.add_learning_curves(figures, folder, info, len(dataset.x_train))
-    paths = plots.save_figures(figures, folder)
-    snapshots = Path(snapshots) if snapshots is not None else None
-    if snapshots is not None and snapshots.is_file():
-        record = load_snapshots(snapshots)
-        paths.append(folder / "reconstructions_progress.gif")
-        animations.reconstruction_progress(record, info, paths[-1])
-        paths.append(folder / "latent_scatter_progress.gif")
-        animations.scatter_progress(record, info, paths[-1])
-    background = dict(background=means, background_labels=None if labels is None
-                      else np.asarray(labels[: len(means)]), dims=dims if dims[0] != dims[1]
-                      else (0, 0))
-    tour = tour_images(labels, len(means))
-    spherical = vae.latent_dim > 2  # in 2-D a straight line reads more clearly
-    paths.append(folder / "interpolation.gif")
-    animations.path_animation(
-        vae, animations.interpolation_codes(means[tour], tour_steps, spherical), info,
-        paths[-1], f"{'spherical' if spherical else 'linear'} interpolation through the codes "
-        f"of test images {', '.join(map(str, tour))}, shown in z[{dims[0]}], z[{dims[1]}]",
-        **background)
-    if vae.latent_dim > 1:
-        paths.append(folder / "latent_walk.gif")
-        animations.path_animation(
-            vae, animations.circle_codes(np.zeros(vae.latent_dim), dims, 1.5, circle_steps),
-            info, paths[-1], f"walk at constant speed around a circle of radius 1.5 in "
-            f"z[{dims[0]}], z[{dims[1]}] (the most used units; others at 0)", **background)
-    return paths
-
-
-def _read_config(run_dir):
-    path = Path(run_dir) / "config.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each option's default, except `None` (whose help says what happens instead)."""
-
-    def _get_help_string(self, action):
-        if action.default is None or action.default is argparse.SUPPRESS:
-            return action.help
-        return super()._get_help_string(action)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(
+def build_parser():
+    parser = ArgumentParser(
         prog="python -m vae_keras.evaluate",
         description="Test ELBO and IWAE log-likelihood of a training run, and its figures.",
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by vae_keras.train")
-    parser.add_argument("--k", type=int, default=DEFAULT_K,
+    parser.add_argument("--k", type=positive_int, default=DEFAULT_K,
                         help="importance samples per image for log p(x)")
-    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS,
+    parser.add_argument("--elbo-draws", "--draws", type=positive_int, default=DEFAULT_DRAWS,
                         help="draws of z per image for the ELBO")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH,
                         help="test images per batch")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the draws and figures")
-    parser.add_argument("--data-dir", default=None,
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the draws and figures")
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
                         help="folder of the data files (default: the run's config.json)")
     parser.add_argument("--scatter", choices=("pca", "tsne"), default="pca",
                         help="2-D embedding of latent sizes above 2")
-    parser.add_argument("--max-test", type=int, default=None,
+    parser.add_argument("--max-test", type=positive_int, default=None,
                         help="use only the first N test images (default: all)")
-    parser.add_argument("--no-figures", action="store_true", help="write metrics.json only")
-    parser.add_argument("--metrics-file", default="metrics.json",
+    parser.add_argument("--no-figures", dest="figures", action="store_false",
+                        help="write metrics.json only")
+    parser.add_argument("--metrics-file", default=runs.METRICS,
                         help="name of the JSON file written in RUN_DIR")
-    args = parser.parse_args(argv)
-    if args.k < 1 or args.draws < 1 or args.batch_size < 1:
-        print("evaluate: error: --k, --draws and --batch-size must be >= 1, got "
-              f"{args.k}, {args.draws}, {args.batch_size}", file=sys.stderr)
-        sys.exit(2)
-    from vae_keras.data import load_dataset
-    from vae_keras.readers import DataError
+    return parser
 
-    try:
-        model, config = load_run(args.run_dir)
-        dataset = load_dataset(config.get("dataset", "mnist"),
-                               args.data_dir or config.get("data_dir"))
-        trained_on = config.get("train_size")
-        if trained_on is not None and trained_on != len(dataset.x_train):
-            raise RunError(f"the run was trained on {trained_on} images but the data found "
-                           f"has {len(dataset.x_train)}; pass --data-dir with the run's data")
-    except (RunError, DataError) as e:
-        print(f"evaluate: error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except Exception as e:  # a corrupt model.keras: one line, no traceback
-        print(f"evaluate: error: cannot load the run in {args.run_dir} "
-              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})",
-              file=sys.stderr)
-        sys.exit(2)
-    metrics = evaluate_run(args.run_dir, dataset=dataset, k=args.k, num_draws=args.draws,
-                           batch_size=args.batch_size, seed=args.seed,
-                           figures=not args.no_figures, model=model,
-                           scatter_method=args.scatter, max_test=args.max_test,
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from vae_keras.fitting import hide_tensorflow
+
+    hide_tensorflow()  # under JAX and PyTorch: no TensorFlow start-up lines
+    model, _, dataset = load_run_or_fail(parser, args.run_dir, args.data_dir)
+    metrics = evaluate_run(args.run_dir, dataset=dataset, k=args.k, elbo_draws=args.elbo_draws,
+                           batch_size=args.batch_size, seed=args.seed, figures=args.figures,
+                           model=model, scatter_method=args.scatter, max_test=args.max_test,
                            metrics_file=args.metrics_file)
     given = " | y" if type(model).__name__ == "ConditionalVAE" else ""
     print(f"test ELBO {metrics['test_elbo']:.2f} nats ({metrics['elbo_draws']} draws); "

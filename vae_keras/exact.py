@@ -16,7 +16,6 @@ true posterior p(z|x) = p(x, z) / p(x), which `posterior_figure` draws against
 the encoder's q(z|x). Writes `RUN_DIR/exact/exact.json` and `posteriors.png`.
 """
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -24,9 +23,19 @@ from pathlib import Path
 import numpy as np
 
 if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
-    from vae_keras.config import check_backend
+    from vae_keras.cli import check_backend
 
     check_backend()
+
+from vae_keras import runs  # noqa: E402
+from vae_keras.cli import (  # noqa: E402
+    ArgumentParser,
+    existing_dir,
+    load_run_or_fail,
+    positive_float,
+    positive_int,
+    seed_int,
+)
 
 LOG_2PI = math.log(2.0 * math.pi)
 DEFAULT_SPACING = 0.025  # about 6 grid codes per posterior standard deviation (0.15 here)
@@ -197,40 +206,33 @@ def posterior_figure(vae, x, labels, info, spacing=DEFAULT_SPACING, extent=None,
 
 
 def main(argv=None):
-    from vae_keras.evaluate import HelpFormatter
-
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m vae_keras.exact",
         description="Exact log p(x) of a 2-D VAE by integration over a latent grid, "
-                    "beside its ELBO and IWAE bounds, and its true posteriors.",
-        formatter_class=HelpFormatter)
+                    "beside its ELBO and IWAE bounds, and its true posteriors.")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a 2-D run of vae_keras.train")
-    parser.add_argument("--images", type=int, default=1000, help="first N test images")
-    parser.add_argument("--spacing", type=float, default=DEFAULT_SPACING,
-                        help="distance between grid codes")
-    parser.add_argument("--extent", type=float, default=None,
+    parser.add_argument("--images", type=positive_int, default=1000, help="first N test images")
+    parser.add_argument("--spacing", type=positive_float, default=DEFAULT_SPACING,
+                        help="distance between grid codes (below 1)")
+    parser.add_argument("--extent", type=positive_float, default=None,
                         help="the grid spans [-extent, extent] on each axis (default: "
                         "every q(z|x) to 8 standard deviations, within 5 to 8)")
-    parser.add_argument("--ks", type=int, nargs="+", default=list(DEFAULT_KS),
+    parser.add_argument("--ks", type=positive_int, nargs="+", default=list(DEFAULT_KS),
                         help="importance samples of the IWAE bounds")
-    parser.add_argument("--posteriors", type=int, default=4,
+    parser.add_argument("--posteriors", type=positive_int, default=4,
                         help="test images whose posteriors are drawn (one per digit class)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the draws")
-    parser.add_argument("--data-dir", default=None, help="as for vae_keras.evaluate")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the draws")
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
+                        help="as for vae_keras.evaluate")
     args = parser.parse_args(argv)
-    if (args.images < 1 or not 0 < args.spacing < 1 or min(args.ks) < 1
-            or (args.extent is not None and args.extent <= 0)):
-        print("exact: error: --images >= 1, 0 < --spacing < 1, --extent > 0 and --ks >= 1 "
-              f"needed, got {args.images}, {args.spacing}, {args.extent}, {args.ks}",
-              file=sys.stderr)
-        sys.exit(2)
-    model, config, dataset = _load(args.run_dir, args.data_dir)
+    if args.spacing >= 1:
+        parser.fail(f"argument --spacing: expected a number below 1, got {args.spacing:g}")
+    model, config, dataset = load_run_or_fail(parser, args.run_dir, args.data_dir)
     if model.latent_dim != 2 or model.likelihood != "bernoulli":
-        print(f"exact: error: {args.run_dir} has latent size {model.latent_dim} and a "
-              f"{model.likelihood} decoder; exact integration needs --latent-dim 2 and "
-              "Bernoulli data (MNIST, Fashion-MNIST)", file=sys.stderr)
-        sys.exit(2)
-    from vae_keras.evaluate import tour_images, write_json_atomically
+        parser.fail(f"{args.run_dir} has latent size {model.latent_dim} and a "
+                    f"{model.likelihood} decoder; exact integration needs --latent-dim 2 and "
+                    "Bernoulli data (MNIST, Fashion-MNIST)")
+    from vae_keras.figures import tour_images
     from vae_keras.plots import RunInfo
 
     out = Path(args.run_dir) / "exact"
@@ -240,7 +242,7 @@ def main(argv=None):
     result = {**summarize(table), "images": len(x), "spacing": args.spacing, "extent": extent,
               "command": "python -m vae_keras.exact " + " ".join(
                   map(str, argv if argv is not None else sys.argv[1:]))}
-    write_json_atomically(out / "exact.json", result)
+    runs.write_json(out / "exact.json", result)
     picks = tour_images(dataset.y_test, len(dataset.x_test), args.posteriors)
     labels = None if dataset.y_test is None else dataset.y_test[picks]
     fig = posterior_figure(model, dataset.x_test[picks], labels, RunInfo.from_run_dir(args.run_dir),
@@ -253,23 +255,6 @@ def main(argv=None):
           f"{result['spacing_error_nats']:.3f} nats (spacing doubled) and "
           f"{result['extent_error_nats']:.3f} nats (grid 20% wider); written to {out}")
     return result
-
-
-def _load(run_dir, data_dir=None):
-    """`(model, config, dataset)` of a run folder; errors are one line and exit code 2."""
-    from vae_keras.data import load_dataset, with_binary_test_set
-    from vae_keras.evaluate import RunError, load_run
-    from vae_keras.readers import DataError
-
-    try:
-        model, config = load_run(run_dir)
-        dataset = load_dataset(config.get("dataset", "mnist"), data_dir or config.get("data_dir"))
-    except (RunError, DataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
-    if config.get("binarize"):
-        dataset = with_binary_test_set(dataset)
-    return model, config, dataset
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ With `--betas B1 B2 ...` every size is trained with each KL weight, into
 (rate) against its reconstruction loss (distortion).
 """
 
-import argparse
 import datetime
 import shlex
 import sys
@@ -26,30 +25,39 @@ DEFAULT_LATENT_DIMS = (2, 5, 10, 20)
 
 
 def build_parser():
-    from vae_keras.evaluate import DEFAULT_K, HelpFormatter
+    from vae_keras.cli import (
+        ArgumentParser,
+        existing_dir,
+        non_negative_float,
+        positive_int,
+        seed_int,
+    )
+    from vae_keras.config import DATASETS
+    from vae_keras.evaluate import DEFAULT_K
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m vae_keras.experiments",
         description="Train and compare VAEs of several latent sizes. Unknown options "
                     "(e.g. --hidden-dim 256) are passed to python -m vae_keras.train.",
-        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--latent-dims", type=int, nargs="+", default=list(DEFAULT_LATENT_DIMS),
-                        help="latent sizes to train")
-    parser.add_argument("--betas", type=float, nargs="+", default=[1.0],
+    parser.add_argument("--latent-dims", type=positive_int, nargs="+",
+                        default=list(DEFAULT_LATENT_DIMS), help="latent sizes to train")
+    parser.add_argument("--betas", type=non_negative_float, nargs="+", default=[1.0],
                         help="KL weights to train for each latent size; several give a "
                         "rate-distortion curve (rate_distortion.png)")
-    parser.add_argument("--dataset", default="mnist", help="data set, as for vae_keras.train")
-    parser.add_argument("--data-dir", default=None, help="folder with the raw data files (default: as vae_keras.train)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--dataset", default="mnist", choices=DATASETS,
+                        help="data set, as for vae_keras.train")
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
+                        help="folder with the raw data files (default: as vae_keras.train)")
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help="epochs per size (default: vae_keras.train's default)")
     parser.add_argument("--output-dir", default=None,
                         help="sweep folder (default: runs/sweep-DATASET-BACKEND-TIME)")
-    parser.add_argument("--k", type=int, default=DEFAULT_K,
+    parser.add_argument("--k", type=positive_int, default=DEFAULT_K,
                         help="importance samples for log p(x)")
-    parser.add_argument("--max-test", type=int, default=None,
+    parser.add_argument("--max-test", type=positive_int, default=None,
                         help="evaluate on the first N test images only (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every run and figure")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of every run and figure")
     parser.add_argument("--summarize-only", action="store_true",
                         help="train nothing: redraw the comparison figures and table from "
                         "the finished runs in --output-dir")
@@ -66,17 +74,10 @@ def main(argv=None):
     from vae_keras.data import load_dataset
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    args, train_args = build_parser().parse_known_args(argv)
-    if any(d < 1 for d in args.latent_dims):
-        print(f"experiments: error: --latent-dims must be >= 1, got {args.latent_dims}",
-              file=sys.stderr)
-        sys.exit(2)
-    if any(not (np.isfinite(b) and b >= 0) for b in args.betas):
-        print(f"experiments: error: --betas must be finite numbers >= 0, got {args.betas}",
-              file=sys.stderr)
-        sys.exit(2)
+    parser = build_parser()
+    args, train_args = parser.parse_known_args(argv)
     if args.summarize_only:
-        return _summarize_folder(args, argv)
+        return _summarize_folder(parser, args, argv)
     backend = keras.backend.backend()
     out = Path(args.output_dir or f"runs/sweep-{args.dataset}-{backend}-"
                f"{datetime.datetime.now():%Y%m%d-%H%M%S}").expanduser()
@@ -110,29 +111,27 @@ def run_name(latent_dim, beta, betas=(1.0,)):
     return f"z{latent_dim}" if list(betas) == [1.0] else f"z{latent_dim}-beta{beta:g}"
 
 
-def _summarize_folder(args, argv):
-    import json
-
+def _summarize_folder(parser, args, argv):
+    from vae_keras import runs as run_files
     from vae_keras.data import load_dataset
 
     out = Path(args.output_dir or "")
-    found = [p.parent for p in sorted(out.glob("*/metrics.json")) if (p.parent / "model.keras").is_file()]
+    found = [p.parent for p in sorted(out.glob(f"*/{run_files.METRICS}"))
+             if (p.parent / run_files.MODEL).is_file()]
     if not args.output_dir or not found:
-        print(f"experiments: error: --summarize-only needs --output-dir with finished runs, "
-              f"found none in {out}", file=sys.stderr)
-        sys.exit(2)
+        parser.fail(f"--summarize-only needs --output-dir with finished runs, found none in {out}")
 
     def order(run_dir):
-        config = json.loads((run_dir / "config.json").read_text())
-        return config["latent_dim"], config.get("beta", 1.0)
+        config = run_files.read_config(run_dir)
+        return config.get("latent_dim", 0), config.get("beta", 1.0)
 
     runs = {p.name: p for p in sorted(found, key=order)}
-    config = json.loads((next(iter(runs.values())) / "config.json").read_text())
+    config = run_files.read_config(next(iter(runs.values())))
     dataset = load_dataset(config.get("dataset", args.dataset), args.data_dir or config.get("data_dir"))
     results = summarize(runs, dataset, out, seed=args.seed)
-    previous = out / "results.json"
-    if previous.is_file():
-        results["command"] = json.loads(previous.read_text()).get("command")
+    previous = run_files.read_json(out / "results.json")
+    if isinstance(previous, dict):
+        results["command"] = previous.get("command")
     write_results(results, out)
     print((out / "results.md").read_text())
     return out
@@ -156,12 +155,10 @@ def summarize(runs, dataset, out, seed=0):
     `learning_curves.png`, and, when the runs differ in beta,
     `rate_distortion.png` (test KL against test reconstruction loss).
     """
-    import json
+    from vae_keras import curves, plots, plots_deeper
+    from vae_keras.runs import HISTORY, load_run, read_config
 
-    from vae_keras import plots, plots_deeper
-    from vae_keras.evaluate import load_run
-
-    configs = {name: json.loads((Path(r) / "config.json").read_text()) for name, r in runs.items()}
+    configs = {name: read_config(r) for name, r in runs.items()}
     infos = {name: plots.RunInfo.from_run_dir(r) for name, r in runs.items()}
     sizes = sorted({c["latent_dim"] for c in configs.values()})
     betas = sorted({c.get("beta", 1.0) for c in configs.values()})
@@ -178,8 +175,8 @@ def summarize(runs, dataset, out, seed=0):
         "reconstructions": plots_deeper.image_rows(
             {"test images": x, **{labels[n]: vae.reconstruct(x) for n, vae in models.items()}},
             sweep_info, "the first 12 test images and their reconstructions by each run"),
-        "learning_curves": plots.compare_learning_curves(
-            {labels[n]: (plots.read_history(runs[n] / "history.csv"), len(dataset.x_train))
+        "learning_curves": curves.compare_learning_curves(
+            {labels[n]: (curves.read_history(runs[n] / HISTORY), len(dataset.x_train))
              for n in runs}, sweep_info),
     }
     rows = []
@@ -247,9 +244,9 @@ def plots_name(dataset):
 
 
 def write_results(results, out):
-    from vae_keras.evaluate import write_json_atomically
+    from vae_keras.runs import write_json
 
-    write_json_atomically(Path(out) / "results.json", results)
+    write_json(Path(out) / "results.json", results)
     (Path(out) / "results.md").write_text(markdown_table(results))
 
 

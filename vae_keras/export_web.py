@@ -16,19 +16,18 @@ is `sigmoid`, so that the exported network computes exactly `VAE.decode(z)`:
 pixel probabilities (Bernoulli) or means (Gaussian). `explorer.js` reads it.
 """
 
-import argparse
 import hashlib
 import json
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 if __name__ == "__main__":  # an unknown KERAS_BACKEND: one line, before Keras loads
-    from vae_keras.config import check_backend
+    from vae_keras.cli import check_backend
 
     check_backend()
+
+from vae_keras import runs  # noqa: E402
 
 FORMAT = "vae-keras-explorer"
 VERSION = 1
@@ -36,7 +35,7 @@ DEFAULT_POINTS = 2000
 ACTIVATIONS = ("linear", "relu")  # of the hidden layers; the last one becomes sigmoid
 UNLABELLED = 255
 # What the page shows of the run (config.json and metrics.json keys).
-CONFIG_KEYS = ("dataset", "dataset_used", "arch", "latent_dim", "hidden_dim", "hidden_layers",
+CONFIG_KEYS = ("dataset", "dataset_used", "arch", "latent_dim", "hidden_dim", "num_hidden_layers",
                "epochs", "batch_size", "learning_rate", "beta", "seed", "backend",
                "likelihood", "train_size", "test_size", "keras_version")
 METRIC_KEYS = ("test_neg_elbo", "test_elbo", "test_reconstruction_loss", "test_kl_loss",
@@ -134,13 +133,6 @@ def plane_extent(means):
     return float(max(3.0, np.ceil(radius * 2) / 2))
 
 
-def write_atomically(path, data):
-    path = Path(path)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -173,10 +165,9 @@ def export(vae, dataset, config, metrics, out_dir, points=DEFAULT_POINTS, seed=0
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # The manifest goes last: a reader that sees it sees the files it describes.
-    write_atomically(out_dir / "decoder.bin", weights)
-    write_atomically(out_dir / "points.bin", point_bytes)
-    write_atomically(out_dir / "manifest.json",
-                     (json.dumps(manifest, indent=1) + "\n").encode())
+    runs.write_bytes(out_dir / "decoder.bin", weights)
+    runs.write_bytes(out_dir / "points.bin", point_bytes)
+    runs.write_bytes(out_dir / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode())
     return manifest
 
 
@@ -203,26 +194,25 @@ def read_exported(out_dir):
 
 
 def main(argv=None):
-    from vae_keras.config import ArgumentParser, HelpFormatter, positive_int
+    from vae_keras.cli import ArgumentParser, existing_dir, positive_int, seed_int
 
     parser = ArgumentParser(
         prog="python -m vae_keras.export_web",
         description="Export a 2-D MLP VAE's decoder and test-set codes for the in-browser "
                     "latent explorer (docs/explorer.md).",
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="folder written by vae_keras.train")
     parser.add_argument("out_dir", metavar="OUT_DIR",
                         help="folder for manifest.json, decoder.bin and points.bin")
     parser.add_argument("--points", type=positive_int, default=DEFAULT_POINTS,
                         help="test images whose codes are drawn behind the plane")
-    parser.add_argument("--data-dir", default=None,
+    parser.add_argument("--data-dir", type=existing_dir, default=None,
                         help="folder of the data files (default: the run's config.json)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the choice of test images")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the choice of test images")
     args = parser.parse_args(argv)
     from vae_keras.data import load_dataset
-    from vae_keras.evaluate import load_run
     from vae_keras.readers import DataError
+    from vae_keras.runs import METRICS, load_run
 
     try:
         out_dir = Path(args.out_dir)
@@ -230,7 +220,7 @@ def main(argv=None):
             raise ExportError(f"OUT_DIR {out_dir} exists and is not a folder")
         vae, config = load_run(args.run_dir)
         decoder_layers(vae)  # refuse an unsuitable model before loading any data
-        metrics_path = Path(args.run_dir) / "metrics.json"
+        metrics_path = Path(args.run_dir) / METRICS
         try:
             metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
         except ValueError as e:
@@ -239,8 +229,7 @@ def main(argv=None):
                                args.data_dir or config.get("data_dir"))
         manifest = export(vae, dataset, config, metrics, out_dir, args.points, args.seed)
     except (ValueError, DataError, OSError) as e:
-        print(f"export_web: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        parser.fail(str(e))
     print(f"wrote {out_dir}/manifest.json, decoder.bin ({manifest['decoder']['bytes']:,} bytes), "
           f"points.bin ({manifest['points']['count']} codes)")
 

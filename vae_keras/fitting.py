@@ -100,3 +100,14 @@ def training_data(x, batch_size, seed=None, backend=None, labels=None):
         return {"x": dataset.with_options(options), "shuffle": False}
     return {"x": x if labels is None else (x, labels), "batch_size": batch_size,
             "shuffle": True}
+
+
+def describe_device():
+    """The device the backend computes on, e.g. 'cpu:0' or 'cuda:0'."""
+    if keras.backend.backend() == "torch":
+        import torch  # keras.distribution has no device list on torch
+
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    devices = keras.distribution.list_devices()
+    gpus = [d for d in devices if not d.lower().startswith("cpu")]
+    return ", ".join(gpus or devices[:1])

@@ -5,9 +5,7 @@ import math
 import keras
 from keras import layers
 
-from vae_keras.config import conv_shape_error
-
-ARCHITECTURES = ("mlp", "conv")
+from vae_keras.config import ARCHITECTURES, conv_shape_error
 
 
 def _check(input_shape, latent_dim, hidden_dim, num_hidden_layers, arch):

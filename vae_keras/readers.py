@@ -7,7 +7,6 @@ one-line message says which file is wrong and how.
 import gzip
 import io
 import math
-import os
 import struct
 import zlib
 
@@ -208,18 +207,3 @@ def _check_pixels(a, what):
         raise DataError(f"{what} should hold numbers, not {a.dtype}")
     if a.size and not (np.all(np.isfinite(a)) and a.min() >= 0 and a.max() <= 255):
         raise DataError(f"{what} should hold pixel values in [0, 255]")
-
-
-def write_atomically(path, data):
-    """Writes bytes to `path` through a temporary file and a rename."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

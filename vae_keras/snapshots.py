@@ -1,10 +1,11 @@
 """A Keras callback that records, every epoch, how a fixed batch is encoded and reconstructed."""
 
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
+
+from vae_keras import runs
 
 
 class TrainingSnapshots(keras.callbacks.Callback):
@@ -59,8 +60,7 @@ class TrainingSnapshots(keras.callbacks.Callback):
     def save(self):
         """Writes every snapshot so far to `path`, atomically."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
-        with open(tmp, "wb") as f:
+        with runs.atomic_path(self.path) as tmp, open(tmp, "wb") as f:
             np.savez(
                 f,
                 x=self.x[: self.num_reconstructions],
@@ -71,7 +71,6 @@ class TrainingSnapshots(keras.callbacks.Callback):
                 loss=np.array(self.losses),
                 val_loss=np.array(self.val_losses),
             )
-        os.replace(tmp, self.path)
 
 
 def load_snapshots(path):
