@@ -11,7 +11,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_keras.models import VAE, load_vae
+from vae_keras.models import VAE
+from vae_keras.saving import load_vae
 
 # Deterministic inputs from NumPy: the same on every backend.
 RNG = np.random.default_rng(0)

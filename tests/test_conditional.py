@@ -13,7 +13,8 @@ from vae_keras import evaluate, train
 from vae_keras.conditional import ConditionalVAE, model_inputs, one_hot
 from vae_keras.fitting import compile_kwargs, training_data
 from vae_keras.losses import bernoulli_nll, kl_divergence
-from vae_keras.models import VAE, load_vae
+from vae_keras.models import VAE
+from vae_keras.saving import load_vae
 
 BACKENDS = ("jax", "torch", "tensorflow")
 RNG = np.random.default_rng(0)
@@ -134,7 +135,7 @@ def test_save_and_load_round_trip(trained, tmp_path):
 
 LOAD_ELSEWHERE = """
 import sys, numpy as np
-from vae_keras.models import load_vae
+from vae_keras.saving import load_vae
 model = load_vae(sys.argv[1])
 with np.load(sys.argv[2]) as f:
     mean, _ = model.encode(f["images"], f["labels"])

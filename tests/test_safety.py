@@ -24,7 +24,8 @@ import pytest
 from vae_keras import data as data_module
 from vae_keras import evaluate, train
 from vae_keras.data import load_dataset
-from vae_keras.models import VAE, load_vae
+from vae_keras.models import VAE
+from vae_keras.saving import load_vae
 from vae_keras.readers import DataError
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vae_keras"

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vae_keras"
-MODEL_CODE = ["layers.py", "losses.py", "models.py", "networks.py"]
+MODEL_CODE = ["layers.py", "losses.py", "models.py", "networks.py", "numpy_api.py", "conditional.py"]
 BACKEND_LIBRARIES = {"tensorflow", "torch", "jax", "jaxlib", "flax", "optax"}
 
 

@@ -19,7 +19,8 @@ from clitools import (
     read_status, run, start,
 )
 from vae_keras.callbacks import INJECT_NAN_ENV, StopOnDivergence, save_checkpoint
-from vae_keras.models import VAE, load_vae
+from vae_keras.models import VAE
+from vae_keras.saving import load_vae
 
 EPOCHS = 3
 LOSS_COLUMNS = ("loss", "reconstruction_loss", "kl_loss",

@@ -12,7 +12,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from vae_keras.models import VAE, check_images
+from vae_keras.models import VAE
+from vae_keras.numpy_api import check_images
 from vae_keras.networks import _check, build_decoder
 
 

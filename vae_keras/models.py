@@ -3,12 +3,12 @@
 import math
 
 import keras
-import numpy as np
 from keras import ops
 
 from vae_keras import losses
 from vae_keras.layers import Sampling
 from vae_keras.networks import build_decoder, build_encoder
+from vae_keras.numpy_api import NumpyAPI
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 # Floor on a learned decoder log-variance: without it the Gaussian likelihood
@@ -17,7 +17,7 @@ MIN_DECODER_LOG_VAR = -7.0
 
 
 @keras.saving.register_keras_serializable(package="vae_keras")
-class VAE(keras.Model):
+class VAE(NumpyAPI, keras.Model):
     """Variational autoencoder (Kingma & Welling, 2014) that trains on JAX, PyTorch and TensorFlow.
 
     The encoder maps an image to the mean and log-variance of a diagonal
@@ -288,65 +288,6 @@ class VAE(keras.Model):
             return ops.sigmoid(params)
         return self._gaussian_params(params)[0]
 
-    # fit, evaluate and predict check arrays of images first: a wrong shape or
-    # range gets a ValueError naming the expected one, not an error from deep
-    # inside a backend (or, for the range, no error at all).
-
-    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
-        x = self._check_input(x)
-        if isinstance(validation_data, (tuple, list)) and len(validation_data):
-            validation_data = (self._check_input(validation_data[0]), *validation_data[1:])
-        return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
-
-    def evaluate(self, x=None, *args, **kwargs):
-        return super().evaluate(self._check_input(x), *args, **kwargs)
-
-    def predict(self, x, *args, **kwargs):
-        return super().predict(self._check_input(x), *args, **kwargs)
-
-    def _check_input(self, x):
-        if isinstance(x, np.ndarray):
-            return check_images(x, self.image_shape, self.likelihood)
-        if ops.is_tensor(x):
-            check_images(ops.convert_to_numpy(x), self.image_shape, self.likelihood)
-        return x  # a dataset or generator: Keras checks what it yields
-
-    # NumPy-in, NumPy-out helpers for figures, notebooks and evaluation.
-
-    def encode(self, x, batch_size=1024):
-        """Returns the posterior `(mean, log_var)` of images `x` as NumPy arrays."""
-        x = check_images(x, self.image_shape, self.likelihood)
-        parts = [self.encoder(x[i : i + batch_size], training=False)
-                 for i in range(0, len(x), batch_size)]
-        mean = np.concatenate([ops.convert_to_numpy(m) for m, _ in parts])
-        log_var = np.concatenate([ops.convert_to_numpy(v) for _, v in parts])
-        return mean, log_var
-
-    def decode(self, z, batch_size=1024):
-        """Returns pixel probabilities (or means) for latent codes `z`, as NumPy."""
-        z = np.asarray(z, dtype="float32")
-        if z.shape[-1:] != (self.latent_dim,):
-            raise ValueError(
-                f"expected latent codes of shape (n, {self.latent_dim}), "
-                f"got an array of shape {z.shape}"
-            )
-        z = z.reshape(-1, self.latent_dim)
-        parts = [
-            ops.convert_to_numpy(self.decoder_mean(self.decoder(z[i : i + batch_size], training=False)))
-            for i in range(0, len(z), batch_size)
-        ]
-        return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), "float32")
-
-    def sample(self, n, seed=None):
-        """Decodes `n` draws of z ~ N(0, I) into images (NumPy)."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
-        return self.decode(z.astype("float32"))
-
-    def reconstruct(self, x):
-        """Decodes the posterior mean of each image: a deterministic reconstruction."""
-        mean, _ = self.encode(x)
-        return self.decode(mean)
-
     def get_config(self):
         return {
             "name": self.name,
@@ -365,48 +306,3 @@ class VAE(keras.Model):
             "binarize": self.binarize,
         }
 
-
-def load_vae(path):
-    """Loads a `VAE` saved with `save`, with Keras's safe mode on.
-
-    Safe mode refuses to deserialize Python code (a `Lambda` layer, a lambda
-    loss) and any class that is neither Keras's nor registered: a `.keras` file
-    from elsewhere can carry weights, never code to run.
-
-    Raises:
-        ValueError: with a one-line reason, if the file cannot be loaded
-            safely or does not hold a `VAE`.
-    """
-    import vae_keras.conditional  # noqa: F401  (registers ConditionalVAE, a VAE)
-
-    try:
-        model = keras.models.load_model(path, safe_mode=True)
-    except Exception as e:
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        reason = reason.split(" Full object config:")[0]  # Keras appends the whole config
-        raise ValueError(f"cannot load {path} safely: {reason}") from e
-    if not isinstance(model, VAE):
-        raise ValueError(f"{path} holds a {type(model).__name__}, not a vae_keras VAE")
-    return model
-
-
-def check_images(x, image_shape, likelihood="bernoulli"):
-    """Returns `x` as float32 after checking its shape (and range for Bernoulli).
-
-    Raises:
-        ValueError: naming the expected shape or range, if `x` does not fit.
-    """
-    x = np.asarray(x, dtype="float32")
-    if x.ndim == len(image_shape) and x.shape == tuple(image_shape):
-        x = x[None]
-    if x.shape[1:] != tuple(image_shape):
-        raise ValueError(
-            f"expected images of shape (n, {', '.join(map(str, image_shape))}), "
-            f"got an array of shape {x.shape}"
-        )
-    if likelihood == "bernoulli" and x.size and (x.min() < 0 or x.max() > 1):
-        raise ValueError(
-            "expected pixel values in [0, 1] for the Bernoulli likelihood, got "
-            f"values in [{x.min():g}, {x.max():g}]: divide uint8 images by 255"
-        )
-    return x

@@ -76,6 +76,11 @@ def write_json(path, data):
     write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
+def write_text(path, text):
+    """Writes `text` (UTF-8), atomically."""
+    write_bytes(path, text.encode())
+
+
 def read_json(path):
     """The JSON in `path`, or None if it is missing or not valid JSON."""
     try:
@@ -167,7 +172,7 @@ def load_run(run_dir):
         config = json.loads((run_dir / CONFIG).read_text())
     except (OSError, ValueError) as e:
         raise RunError(f"{run_dir / CONFIG} is not valid JSON ({e})") from None
-    from vae_keras.models import load_vae  # safe mode: a tampered file runs no code
+    from vae_keras.saving import load_vae  # safe mode: a tampered file runs no code
 
     try:
         model = load_vae(run_dir / MODEL)

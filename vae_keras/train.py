@@ -153,7 +153,7 @@ def _resume_model(config, data, run_dir, steps_per_epoch):
     """The checkpoint's model and optimizer, and the epochs it has completed."""
     import keras
 
-    from vae_keras.models import load_vae
+    from vae_keras.saving import load_vae
 
     if len(data.x_train) != config.get("train_size", len(data.x_train)):
         _fail(f"--resume: the run trained on {config['train_size']} images of "
