@@ -138,7 +138,7 @@ def main(argv=None):
         parser.fail(f"{args.run_dir} needs a 2-D latent space and labelled data, "
                     f"got latent size {model.latent_dim}")
     from vae_keras import runs
-    from vae_keras.plots import RunInfo, class_names
+    from vae_keras.plots import RunInfo, class_names, save_figures
 
     x, labels = dataset.x_test[: args.images], np.asarray(dataset.y_test[: args.images], int)
     mean, log_var = model.encode(x)
@@ -147,7 +147,7 @@ def main(argv=None):
                           seed=args.seed)
     out = Path(args.run_dir) / "aggregate"
     out.mkdir(exist_ok=True)
-    fig.savefig(out / "aggregate_posterior.png", dpi=fig.dpi)
+    save_figures({"aggregate_posterior": fig}, out)
     numbers.update(images=len(x), seed=args.seed)
     runs.write_json(out / "aggregate.json", numbers)
     top = sorted(numbers["prior_shares"].items(), key=lambda kv: -kv[1])[:3]

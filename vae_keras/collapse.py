@@ -122,7 +122,7 @@ def main(argv=None):
     }
     plots.save_figures(figures, out)
     runs.write_json(out / "collapse.json", {"images": len(x), "rows": rows})
-    (out / "collapse.md").write_text(markdown(rows, len(x)))
+    runs.write_text(out / "collapse.md", markdown(rows, len(x)))
     print(markdown(rows, len(x)))
     return rows
 

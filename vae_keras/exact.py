@@ -233,7 +233,7 @@ def main(argv=None):
                     f"{model.likelihood} decoder; exact integration needs --latent-dim 2 and "
                     "Bernoulli data (MNIST, Fashion-MNIST)")
     from vae_keras.figures import tour_images
-    from vae_keras.plots import RunInfo
+    from vae_keras.plots import RunInfo, save_figures
 
     out = Path(args.run_dir) / "exact"
     out.mkdir(exist_ok=True)
@@ -247,7 +247,7 @@ def main(argv=None):
     labels = None if dataset.y_test is None else dataset.y_test[picks]
     fig = posterior_figure(model, dataset.x_test[picks], labels, RunInfo.from_run_dir(args.run_dir),
                            args.spacing, extent, seed=args.seed)
-    fig.savefig(out / "posteriors.png", dpi=fig.dpi)
+    save_figures({"posteriors": fig}, out)
     for row in result["rows"]:
         print(f"{row['bound']:>15}: {row['nats']:8.2f} nats  ({100 * row['gap_closed']:.0f}% "
               "of the gap closed)")

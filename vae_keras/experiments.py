@@ -244,10 +244,10 @@ def plots_name(dataset):
 
 
 def write_results(results, out):
-    from vae_keras.runs import write_json
+    from vae_keras.runs import write_json, write_text
 
     write_json(Path(out) / "results.json", results)
-    (Path(out) / "results.md").write_text(markdown_table(results))
+    write_text(Path(out) / "results.md", markdown_table(results))
 
 
 if __name__ == "__main__":

@@ -196,9 +196,15 @@ def scatter_axes(ax, points, labels, dataset, axis_labels, legend=True, limits=N
 
 
 def save_figures(figures, folder):
-    """Saves `{name: Figure}` as `folder/name.png` at each figure's dpi; returns the paths."""
+    """Saves `{name: Figure}` as `folder/name.png` at each figure's dpi; returns the paths.
+
+    Each file is written whole or not at all (`runs.atomic_path`).
+    """
+    from vae_keras import runs
+
     paths = []
     for name, fig in figures.items():
         paths.append(Path(folder) / f"{name}.png")
-        fig.savefig(paths[-1], dpi=fig.dpi)
+        with runs.atomic_path(paths[-1]) as tmp:
+            fig.savefig(tmp, dpi=fig.dpi, format="png")
     return paths
