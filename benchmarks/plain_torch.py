@@ -2,7 +2,6 @@
 
 import time
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F

@@ -103,3 +103,22 @@ def test_levers_script_times_each_variant_and_the_plain_loop(tmp_path):
         assert len(result["seconds"][name]) == 2 and result["median"][name] > 0
     table = out.with_suffix(".md").read_text()
     assert table.count("\n| ") == 6  # header and five rows
+
+
+def test_compile_kwargs_are_the_measured_settings_and_fit_takes_every_step(backend):
+    """JAX and TensorFlow run 32 steps per call (benchmarks/levers-jax*.md, results.md),
+    PyTorch keeps Keras's defaults; with them, fit still takes one step per batch."""
+    import keras
+    import numpy as np
+
+    from vae_keras.fitting import compile_kwargs, training_data
+    from vae_keras.models import VAE
+
+    expected = {} if backend == "torch" else {"steps_per_execution": 32}
+    assert compile_kwargs() == expected
+    vae = VAE(latent_dim=2, hidden_dim=8, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3), **compile_kwargs())
+    x = np.random.default_rng(0).random((1050, 28, 28, 1)).astype("float32")
+    history = vae.fit(**training_data(x, batch_size=100, seed=0), epochs=2, verbose=0)
+    assert int(keras.ops.convert_to_numpy(vae.optimizer.iterations)) == 2 * 11
+    assert all(np.isfinite(history.history["loss"]))

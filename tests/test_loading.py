@@ -4,7 +4,8 @@ A model is saved in this process (which imported `vae_keras.models`); fresh
 processes, which import only `vae_keras` and `keras` (in both orders), load it
 with Keras's own `load_model` and must compute the same encoder means. A third
 process checks that `import vae_keras` alone loads no Keras (the training
-command checks its options before Keras is imported).
+command checks its options before Keras is imported). A `ConditionalVAE`
+loads the same way.
 """
 
 import subprocess
@@ -74,3 +75,31 @@ def test_import_vae_keras_and_the_option_check_load_no_keras():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=cli_env(),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+LOAD_CONDITIONAL = """
+import sys
+import numpy as np
+import vae_keras
+import keras
+model = keras.saving.load_model(sys.argv[1])
+assert type(model).__name__ == "ConditionalVAE", type(model)
+x = np.linspace(0, 1, 2 * 784, dtype="float32").reshape(2, 28, 28, 1)
+mean, _ = model.encode(x, np.array([3, 7]))
+np.save(sys.argv[2], mean)
+"""
+
+
+def test_keras_load_model_loads_a_conditional_vae(tmp_path):
+    from vae_keras import ConditionalVAE
+
+    model = ConditionalVAE(num_classes=10, latent_dim=2, hidden_dim=16, seed=0)
+    model.save(tmp_path / "cvae.keras")
+    x = np.linspace(0, 1, 2 * 784, dtype="float32").reshape(2, 28, 28, 1)
+    expected, _ = model.encode(x, np.array([3, 7]))
+    proc = subprocess.run(
+        [sys.executable, "-c", LOAD_CONDITIONAL, str(tmp_path / "cvae.keras"),
+         str(tmp_path / "mean.npy")],
+        cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    np.testing.assert_allclose(np.load(tmp_path / "mean.npy"), expected, rtol=1e-5, atol=1e-5)
