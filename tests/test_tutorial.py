@@ -156,3 +156,31 @@ def test_copied_code_skips_outputs_and_keeps_solutions_apart():
                 '<div class="language-python highlight"><pre><code>y = 2\n</code></pre></div>'
                 '</details>')
     assert parser.blocks == [(False, "x = 1 < 2\n"), (True, "y = 2\n")]
+
+
+SHOWN_OUTPUTS = ROOT / "docs" / "assets" / "tutorial" / "out"
+# "loss A (reconstruction R, KL K)", "A nats = reconstruction R + KL K",
+# "-ELBO by hand A nats (reconstruction R + KL K)": the loss the pages show is
+# the sum of the two terms they show beside it (beta = 1 in every such line).
+LOSS_EQUALS_TERMS = re.compile(
+    r"(?:loss|=|ELBO|by hand) (-?\d+\.\d+)(?: nats)? (?:\(|= )?reconstruction (-?\d+\.\d+)"
+    r"(?:,| \+) KL (-?\d+\.\d+)")
+
+
+def test_shown_losses_are_the_sum_of_the_shown_terms():
+    """Outputs on the pages obey loss = reconstruction + KL, to the printed rounding.
+
+    Catches outputs left from before the loss trackers were weighted by batch
+    size (epoch 1 once showed 282.1 = 260.0 + 21.6), or from an edited script.
+    """
+    checked, wrong = 0, []
+    for path in sorted(SHOWN_OUTPUTS.glob("*.txt")):
+        for line in path.read_text().splitlines():
+            for total, rec, kl in LOSS_EQUALS_TERMS.findall(line):
+                checked += 1
+                # each printed number is within half its last digit of the true one
+                rounding = sum(0.5 * 10.0 ** -len(x.split(".")[1]) for x in (total, rec, kl))
+                if abs(float(total) - float(rec) - float(kl)) > rounding + 1e-9:
+                    wrong.append(f"{path.name}: {line.strip()}")
+    assert checked >= 20, checked
+    assert not wrong, "\n".join(wrong)
