@@ -12,26 +12,19 @@
   VAE_KERAS_SCREENSHOTS=DIR to also save full-page screenshots of them there.
 """
 
-import functools
-import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
+from browsing import chromium, serve
 from sitebuild import build_site, env_for_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SNIPPET = re.compile(r'^-{1,3}8<-{1,3}\s+"([^"]+)"$')
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*$")
 
@@ -124,33 +117,18 @@ def test_cli_reference_lists_every_option(command):
 
 # --- The headless browser -------------------------------------------------------------------
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
     out, result = site
     if result.returncode != 0:
         pytest.skip("the site did not build (see test_mkdocs_build_strict_has_no_warnings)")
-    handler = functools.partial(QuietHandler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield out, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve(out) as base:
+        yield out, base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH: `apt-get install chromium` (.ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 CHECK_PAGE = r"""() => {

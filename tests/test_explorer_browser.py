@@ -11,20 +11,18 @@ VAE_KERAS_SCREENSHOTS=DIR to keep the screenshots (1280 px light and dark,
 400 px phone) there.
 """
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from browsing import chromium, serve
 from explorer_tools import ROOT, tiny_run
-from test_docs import CHROMIUM, CHROMIUM_ARGS, QuietHandler, env_for_tools
+from sitebuild import env_for_tools
 from vae_keras import export_web
 
 DOCS = ROOT / "docs"
@@ -65,22 +63,13 @@ def sites(tmp_path_factory, subset):
 
 @pytest.fixture(scope="module")
 def base_url(sites):
-    handler = functools.partial(QuietHandler, directory=str(sites[0]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve(sites[0]) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH: `apt-get install chromium`")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def screenshot_dir(tmp_path):
