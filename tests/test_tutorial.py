@@ -184,3 +184,13 @@ def test_shown_losses_are_the_sum_of_the_shown_terms():
                     wrong.append(f"{path.name}: {line.strip()}")
     assert checked >= 20, checked
     assert not wrong, "\n".join(wrong)
+
+
+def test_tutorial_lines_fit_a_code_block_at_1280_px():
+    """A code block on a page shows 80 characters at 1280 px (measured in Chromium):
+    longer lines would make the reader scroll sideways to read them."""
+    scripts = SCRIPTS + sorted((ROOT / "tutorial" / "exercises").glob("*.py"))
+    long = [f"{path.relative_to(ROOT)}:{number}: {len(line)} characters"
+            for path in scripts
+            for number, line in enumerate(path.read_text().splitlines(), 1) if len(line) > 80]
+    assert not long, "\n".join(long)

@@ -10,7 +10,8 @@ gradient is known.
 import os
 
 # Keras reads the backend once, when it is imported. setdefault keeps a backend
-# already set outside (KERAS_BACKEND=torch python 02_sampling.py); otherwise JAX.
+# already set outside (KERAS_BACKEND=torch python 02_sampling.py);
+# otherwise JAX.
 os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 from pathlib import Path
@@ -30,7 +31,10 @@ print("backend:", keras.backend.backend())
 
 # --8<-- [start:layer]
 class MySampling(keras.layers.Layer):
-    """z = mean + exp(log_var / 2) * eps, eps ~ N(0, I): a differentiable draw."""
+    """z = mean + exp(log_var / 2) * eps, eps ~ N(0, I).
+
+    A differentiable draw.
+    """
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -68,15 +72,19 @@ score_function = f * (z - mu) / sigma**2  # f(z) * d/dmu log q(z)
 pathwise = 2.0 * z                        # f'(z) * dz/dmu, with dz/dmu = 1
 sf, pw = ops.convert_to_numpy(score_function), ops.convert_to_numpy(pathwise)
 for name, g in (("score function", sf), ("pathwise", pw)):
-    print(f"{name:>14}: mean {g.mean():.3f} (exact {2 * mu}), std of one draw {g.std():.2f}")
+    print(f"{name:>14}: mean {g.mean():.3f} (exact {2 * mu}), "
+          f"std of one draw {g.std():.2f}")
 # --8<-- [end:estimators]
 
 # --8<-- [start:figure]
 fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
 bins = np.linspace(-15, 25, 121)
-ax.hist(sf, bins=bins, alpha=0.6, density=True, label=f"score function (std {sf.std():.1f})")
-ax.hist(pw, bins=bins, alpha=0.6, density=True, label=f"pathwise (std {pw.std():.1f})")
-ax.axvline(2 * mu, color="k", linestyle="--", label="exact gradient 2$\\mu$ = 3")
+ax.hist(sf, bins=bins, alpha=0.6, density=True,
+        label=f"score function (std {sf.std():.1f})")
+ax.hist(pw, bins=bins, alpha=0.6, density=True,
+        label=f"pathwise (std {pw.std():.1f})")
+ax.axvline(2 * mu, color="k", linestyle="--",
+           label="exact gradient 2$\\mu$ = 3")
 ax.set_xlabel("one-sample estimate of the gradient")
 ax.set_yticks([])
 ax.legend()

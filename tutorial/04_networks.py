@@ -9,7 +9,8 @@ then checks that they compute exactly what the package's `build_encoder` and
 import os
 
 # Keras reads the backend once, when it is imported. setdefault keeps a backend
-# already set outside (KERAS_BACKEND=torch python 04_networks.py); otherwise JAX.
+# already set outside (KERAS_BACKEND=torch python 04_networks.py);
+# otherwise JAX.
 os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 import keras
@@ -49,9 +50,11 @@ decoder = keras.Model(z, logits, name="decoder")
 x = data.x_test[:8]
 mean, log_var = encoder(x)
 out = decoder(mean)
-print(f"x {tuple(x.shape)} -> mean {tuple(mean.shape)}, log_var {tuple(log_var.shape)}"
+print(f"x {tuple(x.shape)} -> mean {tuple(mean.shape)}, "
+      f"log_var {tuple(log_var.shape)}"
       f" -> logits {tuple(out.shape)}")
-print(f"parameters: encoder {encoder.count_params():,}, decoder {decoder.count_params():,}")
+print(f"parameters: encoder {encoder.count_params():,}, "
+      f"decoder {decoder.count_params():,}")
 # --8<-- [end:shapes]
 
 # --8<-- [start:check]
@@ -61,9 +64,11 @@ encoder.set_weights(package_encoder.get_weights())
 decoder.set_weights(package_decoder.get_weights())
 for mine, theirs in zip(encoder(x), package_encoder(x)):
     np.testing.assert_allclose(keras.ops.convert_to_numpy(mine),
-                               keras.ops.convert_to_numpy(theirs), rtol=1e-5, atol=1e-6)
+                               keras.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-6)
 np.testing.assert_allclose(keras.ops.convert_to_numpy(decoder(mean)),
                            keras.ops.convert_to_numpy(package_decoder(mean)),
                            rtol=1e-5, atol=1e-5)
-print("same outputs as vae_keras.build_encoder / build_decoder with the same weights")
+print("same outputs as vae_keras.build_encoder / build_decoder "
+      "with the same weights")
 # --8<-- [end:check]

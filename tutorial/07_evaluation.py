@@ -10,7 +10,8 @@ against the package's `vae_keras.evaluate.iwae_log_likelihood`.
 import os
 
 # Keras reads the backend once, when it is imported. setdefault keeps a backend
-# already set outside (KERAS_BACKEND=torch python 07_evaluation.py); otherwise JAX.
+# already set outside (KERAS_BACKEND=torch python 07_evaluation.py);
+# otherwise JAX.
 os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 import math
@@ -25,7 +26,7 @@ from vae_keras import VAE, bernoulli_nll, load_dataset
 from vae_keras.evaluate import iwae_log_likelihood
 
 data = load_dataset("mnist_subset")
-out = Path("runs/tutorial")  # where step 6 saved its model, and where figures go
+out = Path("runs/tutorial")  # step 6 saved its model here; figures go here too
 out.mkdir(parents=True, exist_ok=True)
 print("backend:", keras.backend.backend())
 
@@ -46,34 +47,45 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 def log_weights(vae, x, k, seed):
-    """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for k draws per image: (k, batch)."""
+    """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x).
+
+    For k draws per image: (k, batch).
+    """
     mean, log_var = vae.encoder(x)
     eps = keras.random.normal((k, *ops.shape(mean)), seed=seed)
     z = mean + ops.exp(0.5 * log_var) * eps                    # (k, batch, d)
-    logits = vae.decoder(ops.reshape(z, (-1, vae.latent_dim)))  # all k * batch codes at once
+    # all k * batch codes at once
+    logits = vae.decoder(ops.reshape(z, (-1, vae.latent_dim)))
     log_px_z = -bernoulli_nll(ops.tile(x, (k, 1, 1, 1)), logits)
     log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=-1)   # log N(z; 0, I)
-    log_qz = -0.5 * ops.sum(ops.square(eps) + log_var + LOG_2PI, axis=-1)  # (z - mu)/sigma = eps
+    # log q(z|x), using (z - mu)/sigma = eps
+    log_qz = -0.5 * ops.sum(ops.square(eps) + log_var + LOG_2PI, axis=-1)
     return ops.reshape(log_px_z, (k, -1)) + log_pz - log_qz
 
 
 def iwae_bound(vae, x, k, seed=0):
-    """L_k per image: log (1/k) sum_i w_i, computed stably as logsumexp(log w) - log k."""
+    """L_k per image: log (1/k) sum_i w_i.
+
+    Computed stably as logsumexp(log w) - log k.
+    """
     return ops.logsumexp(log_weights(vae, x, k, seed), axis=0) - math.log(k)
 # --8<-- [end:iwae]
 
 
 # --8<-- [start:run]
-x = ops.convert_to_tensor(data.x_test[:500])  # the first 500 of the 2,000 test images
+# the first 500 of the 2,000 test images
+x = ops.convert_to_tensor(data.x_test[:500])
 ks = (1, 10, 100)
 bounds = {}
 for k in ks:
-    per_image = np.concatenate([      # 100 images at a time keep k * 100 codes in memory
+    # 100 images at a time keep k * 100 codes in memory
+    per_image = np.concatenate([
         ops.convert_to_numpy(iwae_bound(vae, x[i: i + 100], k, seed=k))
         for i in range(0, len(x), 100)
     ])
     bounds[k] = per_image.mean()
-    print(f"L_{k:<4} = {bounds[k]:8.2f} nats per image" + ("   (the ELBO)" if k == 1 else ""))
+    print(f"L_{k:<4} = {bounds[k]:8.2f} nats per image"
+          + ("   (the ELBO)" if k == 1 else ""))
 package = iwae_log_likelihood(vae, data.x_test[:500], k=100).mean()
 print(f"vae_keras.evaluate.iwae_log_likelihood, k = 100: {package:.2f}")
 assert bounds[100] > bounds[1], "the bound must tighten with k"

@@ -1,4 +1,6 @@
-"""Step 9: generating new digits. Decode codes drawn from the prior p(z) = N(0, I).
+"""Step 9: generating new digits.
+
+Decode codes drawn from the prior p(z) = N(0, I).
 
 Shows the decoder's mean (what figures usually show) next to actual draws from
 the Bernoulli distribution p(x | z), to make the point of "blurry samples".
@@ -8,7 +10,8 @@ the Bernoulli distribution p(x | z), to make the point of "blurry samples".
 import os
 
 # Keras reads the backend once, when it is imported. setdefault keeps a backend
-# already set outside (KERAS_BACKEND=torch python 09_generation.py); otherwise JAX.
+# already set outside (KERAS_BACKEND=torch python 09_generation.py);
+# otherwise JAX.
 os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 from pathlib import Path
@@ -20,7 +23,7 @@ import numpy as np
 from vae_keras import VAE, load_dataset
 
 data = load_dataset("mnist_subset")
-out = Path("runs/tutorial")  # where step 6 saved its model, and where figures go
+out = Path("runs/tutorial")  # step 6 saved its model here; figures go here too
 out.mkdir(parents=True, exist_ok=True)
 print("backend:", keras.backend.backend())
 
@@ -38,21 +41,28 @@ else:
 
 # --8<-- [start:sample]
 rng = np.random.default_rng(0)
-z = rng.standard_normal((16, vae.latent_dim)).astype("float32")   # z ~ p(z) = N(0, I)
-probabilities = vae.decode(z)          # the mean of p(x | z): one probability per pixel
-assert np.allclose(probabilities, vae.sample(16, seed=0))  # what vae.sample does
-draws = (rng.random(probabilities.shape) < probabilities).astype("float32")  # x ~ p(x | z)
+# z ~ p(z) = N(0, I)
+z = rng.standard_normal((16, vae.latent_dim)).astype("float32")
+# the mean of p(x | z): one probability per pixel
+probabilities = vae.decode(z)
+# this is what vae.sample does
+assert np.allclose(probabilities, vae.sample(16, seed=0))
+# x ~ p(x | z)
+draws = (rng.random(probabilities.shape) < probabilities).astype("float32")
 # --8<-- [end:sample]
 
 # --8<-- [start:figure]
 fig, axes = plt.subplots(2, 1, figsize=(10, 2.8), layout="constrained")
-rows = ((probabilities, "16 new digits: the decoder's mean, p(x = 1 | z) per pixel"),
-        (draws, "a draw x ~ p(x | z) for each: independent pixels give salt-and-pepper noise"))
+rows = ((probabilities,
+         "16 new digits: the decoder's mean, p(x = 1 | z) per pixel"),
+        (draws, "a draw x ~ p(x | z) for each: "
+                "independent pixels give salt-and-pepper noise"))
 for ax, (images, title) in zip(axes, rows):
     ax.imshow(np.hstack(images[..., 0]), cmap="gray_r", vmin=0, vmax=1)
     ax.set_title(title)
     ax.axis("off")
 fig.savefig(out / "09_samples.png", dpi=100, bbox_inches="tight")
 print(f"mean pixel value: test images {data.x_test.mean():.3f}, "
-      f"generated means {probabilities.mean():.3f}, Bernoulli draws {draws.mean():.3f}")
+      f"generated means {probabilities.mean():.3f}, "
+      f"Bernoulli draws {draws.mean():.3f}")
 # --8<-- [end:figure]

@@ -11,7 +11,8 @@ backend and the devices it sees, and times a few training steps.
 import os
 
 # Keras reads the backend once, when it is imported. setdefault keeps a backend
-# already set outside (KERAS_BACKEND=torch python 10_backends.py); otherwise JAX.
+# already set outside (KERAS_BACKEND=torch python 10_backends.py);
+# otherwise JAX.
 os.environ.setdefault("KERAS_BACKEND", "jax")  # or "torch", "tensorflow"
 
 import keras
@@ -27,7 +28,10 @@ from vae_keras import VAE, load_dataset
 
 # --8<-- [start:devices]
 def devices():
-    """The devices the active backend can compute on (the one backend-specific function)."""
+    """The devices the active backend can compute on.
+
+    This is the one backend-specific function.
+    """
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
@@ -51,10 +55,12 @@ data = load_dataset("mnist_subset")
 x = data.x_train[:7936]  # whole batches: one compiled step shape
 vae = VAE(latent_dim=2, hidden_dim=512, seed=0)
 vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-vae.fit(x[:256], epochs=1, batch_size=128, verbose=0)  # first call compiles: not timed
+# the first call compiles: not timed
+vae.fit(x[:256], epochs=1, batch_size=128, verbose=0)
 start = time.perf_counter()
 history = vae.fit(x, epochs=1, batch_size=128, verbose=0)
 seconds = time.perf_counter() - start
-print(f"one epoch of {len(x)} images: {seconds:.2f} s ({len(x) / seconds:,.0f} images/s), "
+print(f"one epoch of {len(x)} images: {seconds:.2f} s "
+      f"({len(x) / seconds:,.0f} images/s), "
       f"loss {history.history['loss'][-1]:.1f}")
 # --8<-- [end:train]

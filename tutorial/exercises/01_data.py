@@ -14,5 +14,6 @@ print(f"{exactly_zero:.1%} of all pixels are exactly 0; "
 test_counts = np.bincount(data.y_test, minlength=10)
 print("test digits per class:", test_counts.tolist())
 average_nines = data.x_train[data.y_train == 9].mean(axis=0)
-print(f"the average 9 has {(average_nines > 0.5).sum()} pixels brighter than 0.5")
+print(f"the average 9 has {(average_nines > 0.5).sum()} pixels "
+      "brighter than 0.5")
 # --8<-- [end:classes]

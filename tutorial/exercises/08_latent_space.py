@@ -9,5 +9,6 @@ print("mean pixel value of the decoded codes (0, 0), (4, 4), (-8, 8):",
 # --8<-- [start:per_digit]
 for digit in range(10):
     codes = mean[data.y_test == digit]
-    print(f"digit {digit}: mean code {codes.mean(0).round(2)}, spread {codes.std(0).round(2)}")
+    print(f"digit {digit}: mean code {codes.mean(0).round(2)}, "
+          f"spread {codes.std(0).round(2)}")
 # --8<-- [end:per_digit]

@@ -6,7 +6,8 @@ images = keras.ops.convert_to_tensor(data.x_test[:500])
 for name, given in (("true label", digits), ("label + 1", (digits + 1) % 10)):
     labels = keras.ops.convert_to_tensor(one_hot(given, 10))
     mean, log_var = cvae.encoder([images, labels])
-    logits = cvae.decoder([mean, labels])  # decode the mean code: no random draw
+    # decode the mean code: no random draw
+    logits = cvae.decoder([mean, labels])
     rec = keras.ops.convert_to_numpy(bernoulli_nll(images, logits)).mean()
     kl = keras.ops.convert_to_numpy(kl_divergence(mean, log_var)).mean()
     print(f"{name:10s}: reconstruction {rec:6.1f} + KL {kl:4.1f} nats")
@@ -22,6 +23,6 @@ for c in range(10):
     score[:, c] = keras.ops.convert_to_numpy(
         bernoulli_nll(images, logits) + kl_divergence(mean, log_var))
 predicted = score.argmin(axis=1)  # the label under which the image costs least
-print(f"accuracy of the generative classifier: {(predicted == digits).mean():.1%} "
-      f"on {len(digits)} test digits")
+print(f"accuracy of the generative classifier: "
+      f"{(predicted == digits).mean():.1%} on {len(digits)} test digits")
 # --8<-- [end:classify]
