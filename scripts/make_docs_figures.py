@@ -186,6 +186,7 @@ def make_results(env, args):
             "test_log_likelihood": metrics["test_log_likelihood"],
             "iwae_k": metrics["iwae_k"],
             "test_examples": metrics["test_examples"],
+            "active_units": metrics.get("test_active_units"),
             "train_seconds": metrics.get("train_seconds"),
             **last_epoch(run_dir / "history.csv"),
         }
@@ -445,18 +446,18 @@ def deeper_tables(record):
              f"| this package: 784-{config['hidden_dim']}-{config['hidden_dim']}-"
              f"{config['latent_dim']}, ReLU | {config['epochs']} epochs, ELBO, Adam 0.001, "
              f"batch {config['batch_size']} | {m['test_neg_elbo']:.2f} | "
-             f"{m['test_neg_iwae_bound']:.2f} (k = {m['iwae_k']}, 10,000 images); "
-             f"{big['test_neg_iwae_bound']:.2f} (k = {big['iwae_k']}, first "
+             f"{m['test_neg_iwae_bound']:.2f} (K = {m['iwae_k']}, 10,000 images); "
+             f"{big['test_neg_iwae_bound']:.2f} (K = {big['iwae_k']}, first "
              f"{big['test_examples']} images) |",
              "| Burda et al. (2016), VAE, 1 stochastic layer: 784-200-200-50, tanh | "
-             "3,280 epochs, ELBO (k = 1), Adam, batch 20, learning rate decayed in 8 stages "
-             "| not reported | 86.76 (k = 5000) |",
+             "3,280 epochs, ELBO (K = 1), Adam, batch 20, learning rate decayed in 8 stages "
+             "| not reported | 86.76 (K = 5000) |",
              "| Burda et al. (2016), IWAE, same architecture | same, trained on "
-             "L<sub>50</sub> | not reported | 84.78 (k = 5000) |",
+             "L<sub>50</sub> | not reported | 84.78 (K = 5000) |",
              "",
              f"Dynamically binarized MNIST (a fresh Bernoulli draw of every training batch), "
              f"one fixed binarized test set (seed 0); {record['backend']}, seed 0. The bound "
-             f"on the first {big['test_examples']} test images with k = {big['iwae_k']} "
+             f"on the first {big['test_examples']} test images with K = {big['iwae_k']} "
              f"({big['test_active_units']} of {config['latent_dim']} units active): "
              f"-ELBO on those images {big['test_neg_elbo']:.2f}."]
     out.append(section("binarized", "\n".join(lines)))

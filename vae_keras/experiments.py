@@ -213,7 +213,7 @@ def markdown_table(results):
         f"Sweep on {plots_name(results['dataset'])}, {results['backend']} backend, "
         f"{results.get('test_examples')} test images. All columns are positive nats per "
         f"image, lower is better: -ELBO = reconstruction + KL, and -L_{k} = -log of the "
-        f"IWAE bound with k = {k} (an estimate of the bound, >= -log p(x)).",
+        f"IWAE bound with K = {k} (an estimate of the bound, >= -log p(x)).",
         "",
         f"| latent size |{' beta |' if several_betas else ''} epochs | -ELBO | reconstruction "
         f"| KL | -L_{k} | active units |",
