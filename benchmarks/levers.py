@@ -14,7 +14,8 @@ compiles) and its ratio to the plain loop's median, and writes them as JSON
 (`--output`).
 
 Levers: `default` (the settings of vae_keras/fitting.py); `jit` (compile with
-jit_compile=True); `spe8`, `spe32` (steps_per_execution); `fused-encoder` (one
+jit_compile=True and one step per call, Keras's default); `spe1` (Keras's default of one step per call), `spe8`,
+`spe32` (steps_per_execution); `fused-encoder` (one
 Dense of size 2 * latent_dim, split into mean and log-variance, instead of
 two Dense layers); `no-trackers` (the loss without the two metric updates);
 `no-noise` (the sampling layer without `keras.random.normal`: the noise is
@@ -37,7 +38,11 @@ from vae_keras import losses, models
 from vae_keras.fitting import compile_kwargs, hide_tensorflow, training_data
 from vae_keras.layers import Sampling
 
-COMPILE = {"jit": {"jit_compile": True}, "spe8": {"steps_per_execution": 8},
+# Each changes the compile options of `default` (vae_keras/fitting.py); `jit` is
+# Keras's defaults plus jit_compile=True, to compare with `spe1`.
+COMPILE = {"jit": {"jit_compile": True, "steps_per_execution": 1},
+           "spe1": {"steps_per_execution": 1},
+           "spe8": {"steps_per_execution": 8},
            "spe32": {"steps_per_execution": 32}}
 PLAIN = {"jax": ("plain_jax", "PlainJax"), "torch": ("plain_torch", "PlainTorch"),
          "tensorflow": ("plain_tf", "PlainTF")}
@@ -91,7 +96,9 @@ def build(lever, args, shape):
     return vae
 
 
-LABELS = {"default": "default (vae_keras/fitting.py)", "jit": "`jit_compile=True`",
+LABELS = {"default": "default (vae_keras/fitting.py)",
+          "jit": "`jit_compile=True`, one step per call",
+          "spe1": "`steps_per_execution=1` (Keras's default)",
           "spe8": "`steps_per_execution=8`", "spe32": "`steps_per_execution=32`",
           "fused-encoder": "one `Dense(2 * latent_dim)` head, split",
           "no-trackers": "no metric updates", "no-noise": "no random draw (cost only)",
@@ -182,7 +189,8 @@ def main(argv=None):
     if args.output:
         result = {"backend": backend, "args": vars(args), "seconds": seconds,
                   "cpu_seconds": cpu, "median": median, "median_cpu": median_cpu,
-                  "command": "python benchmarks/levers.py " + " ".join(sys.argv[1:]),
+                  "command": f"KERAS_BACKEND={backend} python benchmarks/levers.py "
+                             + " ".join(sys.argv[1:]),
                   "load": f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"}
         Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
         Path(args.output).with_suffix(".md").write_text(markdown(result))
