@@ -122,3 +122,18 @@ def test_compile_kwargs_are_the_measured_settings_and_fit_takes_every_step(backe
     history = vae.fit(**training_data(x, batch_size=100, seed=0), epochs=2, verbose=0)
     assert int(keras.ops.convert_to_numpy(vae.optimizer.iterations)) == 2 * 11
     assert all(np.isfinite(history.history["loss"]))
+
+
+def test_start_time_script_compares_hidden_and_imported_tensorflow(backend):
+    """benchmarks/start_time.py: one start of each kind; the hidden one prints no TF lines."""
+    if backend == "tensorflow":
+        pytest.skip("TensorFlow is never hidden under its own backend")
+    done = subprocess.run([sys.executable, "benchmarks/start_time.py", "--backends", backend,
+                           "--runs", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split("|")[2].strip(): line.split("|")[3:6] for line in done.stdout.splitlines()
+            if line.startswith(f"| {backend} |")}
+    assert set(rows) == {"hidden", "imported"}, done.stdout
+    assert rows["hidden"][2].strip() == "0", done.stdout
+    assert all(float(cell) > 0 for row in rows.values() for cell in row[:2])
