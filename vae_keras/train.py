@@ -13,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from vae_keras import runs
+from vae_keras import resume, runs
 from vae_keras.cli import check_backend
 from vae_keras.config import conv_shape_error, parse_args
 
@@ -29,7 +29,10 @@ def main(argv=None):
         _fail(f"--data-parallel needs KERAS_BACKEND=jax (Keras's DataParallel runs on JAX "
               f"only), got {backend}")
     if args.resume:
-        config, run_dir = _resume_config(args)
+        try:
+            config, run_dir = resume.resume_config(args.resume, args.evaluate)
+        except runs.RunError as e:
+            _fail(f"--resume: {e}")
         if config.get("data_parallel") and backend != "jax":
             _fail(f"--resume: the run used --data-parallel, which needs KERAS_BACKEND=jax, "
                   f"got {backend}")
@@ -64,7 +67,10 @@ def _train(config, run_dir, resumed, verbose):
     keras = _start_keras(config, data, run_dir)
     steps_per_epoch = math.ceil(len(data.x_train) / config["batch_size"])
     if resumed:
-        vae, done = _resume_model(config, data, run_dir, steps_per_epoch)
+        try:
+            vae, done = resume.resume_model(config, data, run_dir, steps_per_epoch)
+        except runs.RunError as e:
+            _fail(f"--resume: {e}")
     else:
         vae, done = _new_model(config, data, run_dir, steps_per_epoch), 0
     keras.utils.set_random_seed(config["seed"] + done)
@@ -147,27 +153,6 @@ def _new_model(config, data, run_dir, steps_per_epoch):
         _fail(f"--arch {config['arch']}: {e}")
     runs.write_json(run_dir / runs.CONFIG, config)
     return vae
-
-
-def _resume_model(config, data, run_dir, steps_per_epoch):
-    """The checkpoint's model and optimizer, and the epochs it has completed."""
-    import keras
-
-    from vae_keras.saving import load_vae
-
-    if len(data.x_train) != config.get("train_size", len(data.x_train)):
-        _fail(f"--resume: the run trained on {config['train_size']} images of "
-              f"{config['dataset']}, but {len(data.x_train)} were found now")
-    runs.remove_temporary_files(run_dir)
-    try:
-        vae = load_vae(run_dir / runs.CHECKPOINT)  # Keras's safe mode: no code is run
-    except ValueError as e:
-        _fail(f"--resume: {e}")
-    # The checkpoint is the truth: its optimizer counts the steps taken.
-    done = int(keras.ops.convert_to_numpy(vae.optimizer.iterations)) // steps_per_epoch
-    print(f"resuming after epoch {done} of {config['epochs']}")
-    runs.truncate_history(run_dir / runs.HISTORY, done)
-    return vae, done
 
 
 def _compile(vae, config, run_dir, resumed):
@@ -293,19 +278,6 @@ def _new_run_dir(args, backend):
     except OSError as e:
         _fail(f"--output-dir: cannot write to {args.output_dir} ({e.strerror or e})")
     return run_dir
-
-
-def _resume_config(args):
-    run_dir = Path(args.resume).expanduser()
-    try:
-        config = runs.resumable_config(run_dir)
-    except runs.RunError as e:
-        _fail(f"--resume: {e}")
-    if config["backend"] != os.environ.get("KERAS_BACKEND", "tensorflow"):
-        print(f"note: the run started on {config['backend']}; it continues on "
-              f"{os.environ.get('KERAS_BACKEND', 'tensorflow')}", file=sys.stderr)
-    config["evaluate"] = config.get("evaluate", True) and args.evaluate
-    return config, run_dir
 
 
 def _fail(message):
