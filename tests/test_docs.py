@@ -43,6 +43,22 @@ def test_mkdocs_build_strict_has_no_warnings(site):
     assert not warnings, "\n".join(warnings)
 
 
+def test_search_index_holds_no_raw_tex(site):
+    """Math is typeset in the browser; search snippets must not show its TeX source.
+
+    (TeX inside code, such as a matplotlib label "$\\mu$", is code and stays.)
+    """
+    import json
+
+    out, result = site
+    assert result.returncode == 0
+    docs = json.loads((out / "search" / "search_index.json").read_text())["docs"]
+    assert len(docs) > 100
+    raw = [f"{d['location']}: ...{d['text'][max(0, m.start() - 60):m.end() + 40]}..."
+           for d in docs for m in re.finditer(r"\\\(|\\\[|\$\$|\\begin\{", d["text"])]
+    assert not raw, "\n".join(raw[:10])
+
+
 def python_blocks():
     """(page, first line, code) of every ```python block in the docs, nested ones included."""
     blocks = []
