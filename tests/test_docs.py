@@ -112,6 +112,23 @@ def test_python_block_is_from_tutorial_or_runs(page, line, code, backend, tmp_pa
     assert result.returncode == 0, f"{page}:{line} failed:\n{result.stderr[-3000:]}"
 
 
+README_BLOCKS = re.findall(r"^```python\n(.*?)^```$", (ROOT / "README.md").read_text(),
+                           flags=re.M | re.S)
+
+
+@pytest.mark.parametrize("code", README_BLOCKS, ids=lambda c: c.splitlines()[-1][:30])
+def test_readme_python_block_runs(code, backend, tmp_path):
+    """The README's Python, copied as it is, runs in an empty folder with the bundled data."""
+    assert len(README_BLOCKS) >= 1
+    script = tmp_path / "readme.py"
+    script.write_text(code)
+    env = dict(env_for_tools(), KERAS_BACKEND=backend)
+    env.pop("VAE_KERAS_DATA", None)
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"README.md block failed:\n{result.stderr[-3000:]}"
+
+
 def help_options(command):
     result = subprocess.run([sys.executable, *command, "--help"], cwd=ROOT, env=env_for_tools(),
                             capture_output=True, text=True, timeout=300)
